@@ -1,1 +1,29 @@
-export {};
+/**
+ * @cs/sys: the Linux system calls Node lacks, as promise-returning functions with Node-style errors.
+ * Cheap calls also have a *Sync twin for hot loops (one thread-pool hop per file adds up over 50k files).
+ */
+import { binding } from './binding.js';
+
+export { SysError, isSysError } from './errors.js';
+export type { PathArg, LockKind, LockHolder, OpenHow, SysBinding } from './binding.js';
+
+export const {
+  // mounts
+  mount, umount2, MS, MNT,
+  // devices
+  mknod, mknodSync, mknodat, mknodatSync, makedev, major, minor,
+  // xattrs (never following symlinks)
+  lgetxattr, lgetxattrSync, lsetxattr, lsetxattrSync, llistxattr, llistxattrSync, lremovexattr, lremovexattrSync,
+  fgetxattr, fgetxattrSync, fsetxattr, fsetxattrSync, flistxattr, flistxattrSync, fremovexattr, fremovexattrSync,
+  XATTR,
+  // OFD locks; ofdLock waits on a dedicated thread
+  ofdTryLock, ofdTryLockSync, ofdLock, ofdUnlock, ofdUnlockSync, ofdGetLock, ofdGetLockSync,
+  // times (bigint ns; null = leave unchanged)
+  utimensat, utimensatSync, lutimens, lutimensSync, futimens, futimensSync,
+  // rename, open and the *at helpers
+  renameat2, renameat2Sync, RENAME, openat2, openat2Sync, RESOLVE, AT, O,
+  mkdirat, mkdiratSync, symlinkat, symlinkatSync, linkat, linkatSync, unlinkat, unlinkatSync,
+  fchownat, fchownatSync, fchmodat, fchmodatSync,
+  // durability
+  syncfs, fsyncDir,
+} = binding;

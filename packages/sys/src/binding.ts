@@ -1,0 +1,106 @@
+import { createRequire } from 'node:module';
+import { SysError } from './errors.js';
+
+/** A path as a string, or as raw bytes (non-UTF-8 names). */
+export type PathArg = string | Buffer;
+/** OFD lock kind: shared read or exclusive write. */
+export type LockKind = 'r' | 'w';
+/** Who would block a lock of ours (pid is -1 when the holder is an OFD lock). */
+export interface LockHolder {
+  kind: LockKind;
+  pid: number;
+}
+export interface OpenHow {
+  flags: number;
+  /** permission bits for O_CREAT/O_TMPFILE (default 0o666, before umask) */
+  mode?: number;
+  /** RESOLVE.* bits */
+  resolve?: number;
+}
+
+type Constants<K extends string> = Readonly<Record<K, number>>;
+
+/** The native module's exports (see src/native/). Times are bigint ns; null means "leave unchanged". */
+export interface SysBinding {
+  mount(source: PathArg | null, target: PathArg, fstype: string | null, flags: number, data?: string | null): Promise<void>;
+  umount2(target: PathArg, flags?: number): Promise<void>;
+
+  mknod(path: PathArg, mode: number, dev: number): Promise<void>;
+  mknodSync(path: PathArg, mode: number, dev: number): void;
+  mknodat(dirfd: number, path: PathArg, mode: number, dev: number): Promise<void>;
+  mknodatSync(dirfd: number, path: PathArg, mode: number, dev: number): void;
+  makedev(major: number, minor: number): number;
+  major(dev: number): number;
+  minor(dev: number): number;
+
+  lgetxattr(path: PathArg, name: string): Promise<Buffer>;
+  lgetxattrSync(path: PathArg, name: string): Buffer;
+  lsetxattr(path: PathArg, name: string, value: Uint8Array, flags?: number): Promise<void>;
+  lsetxattrSync(path: PathArg, name: string, value: Uint8Array, flags?: number): void;
+  llistxattr(path: PathArg): Promise<string[]>;
+  llistxattrSync(path: PathArg): string[];
+  lremovexattr(path: PathArg, name: string): Promise<void>;
+  lremovexattrSync(path: PathArg, name: string): void;
+  fgetxattr(fd: number, name: string): Promise<Buffer>;
+  fgetxattrSync(fd: number, name: string): Buffer;
+  fsetxattr(fd: number, name: string, value: Uint8Array, flags?: number): Promise<void>;
+  fsetxattrSync(fd: number, name: string, value: Uint8Array, flags?: number): void;
+  flistxattr(fd: number): Promise<string[]>;
+  flistxattrSync(fd: number): string[];
+  fremovexattr(fd: number, name: string): Promise<void>;
+  fremovexattrSync(fd: number, name: string): void;
+
+  ofdTryLock(fd: number, kind: LockKind): Promise<boolean>;
+  ofdTryLockSync(fd: number, kind: LockKind): boolean;
+  ofdLock(fd: number, kind: LockKind): Promise<void>;
+  ofdUnlock(fd: number): Promise<void>;
+  ofdUnlockSync(fd: number): void;
+  ofdGetLock(fd: number, kind: LockKind): Promise<LockHolder | null>;
+  ofdGetLockSync(fd: number, kind: LockKind): LockHolder | null;
+
+  utimensat(dirfd: number, path: PathArg, atimeNs: bigint | null, mtimeNs: bigint | null, flags?: number): Promise<void>;
+  utimensatSync(dirfd: number, path: PathArg, atimeNs: bigint | null, mtimeNs: bigint | null, flags?: number): void;
+  lutimens(path: PathArg, atimeNs: bigint | null, mtimeNs: bigint | null): Promise<void>;
+  lutimensSync(path: PathArg, atimeNs: bigint | null, mtimeNs: bigint | null): void;
+  futimens(fd: number, atimeNs: bigint | null, mtimeNs: bigint | null): Promise<void>;
+  futimensSync(fd: number, atimeNs: bigint | null, mtimeNs: bigint | null): void;
+
+  renameat2(oldPath: PathArg, newPath: PathArg, flags: number): Promise<void>;
+  renameat2Sync(oldPath: PathArg, newPath: PathArg, flags: number): void;
+  openat2(dirfd: number, path: PathArg, how: OpenHow): Promise<number>;
+  openat2Sync(dirfd: number, path: PathArg, how: OpenHow): number;
+  mkdirat(dirfd: number, path: PathArg, mode: number): Promise<void>;
+  mkdiratSync(dirfd: number, path: PathArg, mode: number): void;
+  symlinkat(target: PathArg, dirfd: number, path: PathArg): Promise<void>;
+  symlinkatSync(target: PathArg, dirfd: number, path: PathArg): void;
+  linkat(olddirfd: number, oldpath: PathArg, newdirfd: number, newpath: PathArg, flags: number): Promise<void>;
+  linkatSync(olddirfd: number, oldpath: PathArg, newdirfd: number, newpath: PathArg, flags: number): void;
+  unlinkat(dirfd: number, path: PathArg, flags: number): Promise<void>;
+  unlinkatSync(dirfd: number, path: PathArg, flags: number): void;
+  fchownat(dirfd: number, path: PathArg, uid: number, gid: number, flags: number): Promise<void>;
+  fchownatSync(dirfd: number, path: PathArg, uid: number, gid: number, flags: number): void;
+  fchmodat(dirfd: number, path: PathArg, mode: number): Promise<void>;
+  fchmodatSync(dirfd: number, path: PathArg, mode: number): void;
+
+  syncfs(fd: number): Promise<void>;
+  fsyncDir(path: PathArg): Promise<void>;
+
+  setErrorClass(ctor: new (message: string) => Error): void;
+
+  MS: Constants<'RDONLY' | 'NOSUID' | 'NODEV' | 'NOEXEC' | 'SYNCHRONOUS' | 'REMOUNT' | 'MANDLOCK' | 'DIRSYNC' | 'NOSYMFOLLOW'
+    | 'NOATIME' | 'NODIRATIME' | 'BIND' | 'MOVE' | 'REC' | 'SILENT' | 'POSIXACL' | 'UNBINDABLE' | 'PRIVATE' | 'SLAVE'
+    | 'SHARED' | 'RELATIME' | 'STRICTATIME' | 'LAZYTIME'>;
+  MNT: Constants<'FORCE' | 'DETACH' | 'EXPIRE' | 'UMOUNT_NOFOLLOW'>;
+  XATTR: Constants<'CREATE' | 'REPLACE'>;
+  RENAME: Constants<'NOREPLACE' | 'EXCHANGE' | 'WHITEOUT'>;
+  RESOLVE: Constants<'NO_XDEV' | 'NO_MAGICLINKS' | 'NO_SYMLINKS' | 'BENEATH' | 'IN_ROOT' | 'CACHED'>;
+  AT: Constants<'FDCWD' | 'SYMLINK_NOFOLLOW' | 'SYMLINK_FOLLOW' | 'REMOVEDIR' | 'EMPTY_PATH'>;
+  O: Constants<'PATH' | 'DIRECTORY' | 'NOFOLLOW' | 'CLOEXEC' | 'RDONLY' | 'WRONLY' | 'RDWR' | 'CREAT' | 'EXCL' | 'TRUNC'
+    | 'APPEND' | 'NONBLOCK' | 'NOCTTY' | 'TMPFILE' | 'NOATIME'>;
+}
+
+// The same relative path works from src/ (vitest) and from dist/ (the built package).
+const binding = createRequire(import.meta.url)('../build/Release/cs_sys.node') as SysBinding;
+binding.setErrorClass(SysError);
+
+export { binding };
