@@ -1,1 +1,33 @@
-export {};
+export {
+  RecordsError,
+  CorruptFileError,
+  RecordDecodeError,
+  JSONSyntaxError,
+  InvalidTimestampError,
+  InvalidBigDataKeyError,
+  UnsupportedValueError,
+  ReadOnlyStoreError,
+} from './errors.js';
+export { JSONNumber, JSONObject, type JSONValue } from './json-value.js';
+export { parseJSON } from './json-parse.js';
+export { encodeGoJSON, quoteGoString, formatGoFloat, compareByteOrder, type GoValue } from './json-encode.js';
+export { GoTime } from './time.js';
+export {
+  splitMembers,
+  readString,
+  readBool,
+  readInt,
+  readArray,
+  readStringArray,
+  readMap,
+  readTime,
+  readGeneric,
+  readGenericMap,
+  genericToGo,
+  type GenericValue,
+} from './decode.js';
+export { readIDMaps, idMapsToGo, type IDMap } from './id-map.js';
+export { bigDataFileName, bigDataPath } from './big-data-key.js';
+export { atomicWriteFile, atomicWriteStream, type AtomicWriteOptions } from './atomic-write.js';
+export { readRecordArray, decodeRecordArray, writeRecordArray } from './record-file.js';
+export { GuardedFiles, type GuardedFilesOptions } from './guarded-files.js';
