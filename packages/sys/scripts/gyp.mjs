@@ -33,6 +33,7 @@ const { command, prefix } = findNodeGyp();
 const result = spawnSync(command, [...prefix, ...args], { cwd: packageDir, stdio: 'inherit' });
 if (result.error) {
   console.error(`@cs/sys: cannot run node-gyp (${command}): ${result.error.message}`);
+  console.error('@cs/sys: run this through pnpm or npm (they put their bundled node-gyp on PATH), or add node-gyp as a dependency');
   process.exit(1);
 }
 if (result.status !== 0) {
