@@ -1,1 +1,28 @@
-export {};
+export {
+  COMPRESSION,
+  INCOMPLETE_FLAG,
+  compressionName,
+  isIncomplete,
+  type CompressionName,
+  type IDMap,
+  type Layer,
+} from './layer.js';
+export { decodeLayer, encodeLayer, emptyLayer, type StoredLayer } from './layer-codec.js';
+export { decodeMount, encodeMount, type MountRecord } from './mountpoints-codec.js';
+export { LayerIndex } from './layer-index.js';
+export { treeChangedSince } from './freshness.js';
+export {
+  LayerStoreError,
+  LayerUnknownError,
+  AmbiguousLayerIDError,
+  DuplicateLayerIDError,
+  DuplicateLayerNameError,
+  InvalidLayerIDError,
+  LayerHasChildrenError,
+  LayerInUseError,
+  LayerDataNotFoundError,
+  UnsupportedDiffCompressionError,
+  LayerStoreClosedError,
+} from './errors.js';
+// Errors that come from the shared record helpers, re-exported so callers need one import.
+export { CorruptFileError, ReadOnlyStoreError } from '@cs/records';

@@ -1,0 +1,34 @@
+import { lstat, opendir } from 'node:fs/promises';
+
+const SLASH = Buffer.from('/');
+
+/**
+ * True when anything in the tree under `dir` (the directory itself included) had its inode
+ * changed after `sinceNs` (nanoseconds since the epoch).
+ *
+ * Why ctime: a write, chmod, chown, rename, link or unlink through a mount always bumps the ctime
+ * of the changed inode or of its parent directory, and nobody can set ctime back. The tar-split
+ * file is written right after the layer's contents were unpacked, so any inode whose ctime is
+ * later than the tar-split's mtime was changed after the import: the tar-split no longer describes
+ * the layer (layer-diff.md §5.6.4 "Staleness").
+ *
+ * Names are handled as raw bytes, so non-UTF-8 file names are visited too.
+ */
+export async function treeChangedSince(dir: string, sinceNs: bigint): Promise<boolean> {
+  const top = await lstat(dir, { bigint: true });
+  if (top.ctimeNs > sinceNs) return true;
+  if (!top.isDirectory()) return false;
+  const pending: Buffer[] = [Buffer.from(dir)];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    const handle = await opendir(current as unknown as string, { encoding: 'buffer' as BufferEncoding });
+    for await (const entry of handle) {
+      const name = entry.name as unknown as Buffer;
+      const full = Buffer.concat([current, SLASH, name]);
+      const st = await lstat(full, { bigint: true });
+      if (st.ctimeNs > sinceNs) return true;
+      if (st.isDirectory()) pending.push(full);
+    }
+  }
+  return false;
+}
