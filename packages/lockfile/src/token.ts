@@ -1,0 +1,30 @@
+import { randomFillSync } from 'node:crypto';
+
+/** Size of the "last write" token at offset 0 of every lock file (on-disk.md §3.4). */
+export const TOKEN_SIZE = 64;
+
+/** Wall clock in nanoseconds: Date.now() gives the epoch, hrtime the sub-millisecond part. */
+const epochAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+/** Like Go's lastWriterIDCounter: one counter per process, first token gets 1. */
+let tokenCounter = 0n;
+
+/**
+ * A fresh token in the Go layout: time ns (u64 LE), per-process counter (u64 LE),
+ * pid (u32 LE), 44 random bytes.
+ */
+export function newToken(): Buffer {
+  const token = Buffer.alloc(TOKEN_SIZE);
+  token.writeBigUInt64LE(epochAnchorNs + process.hrtime.bigint(), 0);
+  tokenCounter += 1n;
+  token.writeBigUInt64LE(tokenCounter, 8);
+  token.writeUInt32LE(process.pid >>> 0, 16);
+  randomFillSync(token, 20, TOKEN_SIZE - 20);
+  return token;
+}
+
+/** Decodes a token's fields, for diagnostics and tests; null unless it is exactly 64 bytes. */
+export function describeToken(token: Uint8Array): { timeNs: bigint; counter: bigint; pid: number } | null {
+  if (token.byteLength !== TOKEN_SIZE) return null;
+  const b = Buffer.from(token.buffer, token.byteOffset, token.byteLength);
+  return { timeNs: b.readBigUInt64LE(0), counter: b.readBigUInt64LE(8), pid: b.readUInt32LE(16) };
+}
