@@ -1,1 +1,9 @@
-export {};
+// Input side of @cs/archive: detect, decompress, digest, apply, tar-split record and replay.
+export { ArchiveError, type ArchiveErrorCode } from '../common/errors.js';
+export { type IDMap, toHostID, toContainerID } from '../common/idmap.js';
+export { Crc64, crc64 } from '../common/crc64.js';
+export { type Compression, detectCompression, compressionCode } from './detect.js';
+export { decompress, canDecompress } from './decompress.js';
+export type { ApplyOptions, ApplyResult } from './apply-options.js';
+export { applyTar } from './apply.js';
+export { assembleFromTarSplit, readTarSplit, type TarSplitRecord } from './tar-split-reader.js';

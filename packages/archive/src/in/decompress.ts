@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { createGunzip, constants as zc } from 'node:zlib';
+import { ArchiveError } from '../common/errors.js';
+import { type Compression, DETECT_BYTES, detectCompression } from './detect.js';
+
+/** System decompressors for the formats Node 20 lacks (see README: why system tools). */
+const TOOLS: Record<'bzip2' | 'xz' | 'zstd', { bin: string; args: string[] }> = {
+  bzip2: { bin: 'bzip2', args: ['-d', '-c'] },
+  xz: { bin: 'xz', args: ['-d', '-c', '-T1'] },
+  zstd: { bin: 'zstd', args: ['-d', '-c', '-q', '--no-progress'] },
+};
+
+/** Reads the first bytes of a stream, however the source chunks them, and gives them back. */
+export async function peekHead(
+  input: AsyncIterable<Uint8Array>,
+  want = DETECT_BYTES,
+): Promise<{ head: Buffer; rest: AsyncIterable<Uint8Array>; compression: Compression }> {
+  const it = input[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let have = 0;
+  let ended = false;
+  let compression: Compression | undefined;
+  for (;;) {
+    const head = Buffer.concat(chunks, have);
+    compression = detectCompression(head, ended);
+    if (compression !== undefined && (have >= want || ended)) break;
+    if (ended) break;
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      continue;
+    }
+    const c = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    if (c.length === 0) continue;
+    chunks.push(c);
+    have += c.length;
+  }
+  const head = Buffer.concat(chunks, have);
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    if (head.length > 0) yield head;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, rest: rest(), compression: compression ?? 'none' };
+}
+
+async function findTool(bin: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    if (dir === '' || !dir.startsWith('/')) continue; // never a relative PATH entry
+    const p = join(dir, bin);
+    try {
+      await access(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/** Whether the system tool for a compression is installed ('none'/'gzip' always are). */
+export async function canDecompress(c: Compression): Promise<boolean> {
+  if (c === 'none' || c === 'gzip') return true;
+  return (await findTool(TOOLS[c].bin)) !== undefined;
+}
+
+function pipeInto(src: AsyncIterable<Uint8Array>, dst: NodeJS.WritableStream & { destroy(e?: Error): void }, onError: (e: Error) => void): void {
+  (async () => {
+    for await (const chunk of src) {
+      if (!dst.write(chunk)) await new Promise<void>((res) => dst.once('drain', res));
+    }
+    dst.end();
+  })().catch((e: Error) => onError(e));
+}
+
+/** gzip through node:zlib: multi-member concatenation, junk after a member is an error (§1.2). */
+function gunzipStream(src: AsyncIterable<Uint8Array>): Readable {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  // zlib's gunzip already concatenates members; it silently drops junk after the last one,
+  // so `finishFlush` + our own check of the trailing bytes reproduce Go's "invalid header".
+  const gz = createGunzip({ chunkSize: 128 * 1024, finishFlush: zc.Z_SYNC_FLUSH });
+  const fail = (e: Error): void => {
+    const err =
+      e instanceof ArchiveError
+        ? e
+        : /unexpected end of file/i.test(e.message)
+          ? new ArchiveError('ERR_ARCHIVE_TRUNCATED', 'gzip: unexpected EOF', { cause: e })
+          : new ArchiveError('ERR_ARCHIVE_CORRUPT_COMPRESSED', `gzip: invalid header (${e.message})`, { cause: e });
+    gz.destroy();
+    out.destroy(err);
+  };
+  gz.on('error', fail);
+  gz.pipe(out);
+  pipeInto(src, gz, fail);
+  return out;
+}
+
+function toolStream(kind: 'bzip2' | 'xz' | 'zstd', src: AsyncIterable<Uint8Array>): Readable {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  (async () => {
+    const bin = await findTool(TOOLS[kind].bin);
+    if (bin === undefined) {
+      throw new ArchiveError(
+        'ERR_ARCHIVE_DECOMPRESSOR_MISSING',
+        `cannot decompress ${kind} layer: the '${TOOLS[kind].bin}' program is not installed (Debian package ${kind === 'xz' ? 'xz-utils' : kind})`,
+      );
+    }
+    // Runs with the caller's cwd and environment, never inside the layer (CVE-2014-9357 lesson).
+    const child = spawn(bin, TOOLS[kind].args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      if (stderr.length < 4096) stderr += d;
+    });
+    let failed = false;
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      child.kill('SIGKILL'); // on any error, stop every stage (CVE-2021-20291 lesson)
+      out.destroy(e);
+    };
+    child.on('error', fail);
+    child.stdin.on('error', () => {
+      /* EPIPE when the tool exits early: its exit status reports the reason */
+    });
+    child.stdout.pipe(out, { end: false });
+    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    pipeInto(src, child.stdin, fail);
+    out.on('close', () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const code = await exited;
+    if (failed) return;
+    if (code !== 0) {
+      const msg = stderr.trim().split('\n').pop() ?? '';
+      const truncatedInput = /unexpected end|truncated|premature|incomplete/i.test(stderr);
+      fail(
+        new ArchiveError(
+          truncatedInput ? 'ERR_ARCHIVE_TRUNCATED' : 'ERR_ARCHIVE_CORRUPT_COMPRESSED',
+          `${kind}: ${truncatedInput ? 'unexpected EOF' : 'data invalid'}: ${msg}`,
+        ),
+      );
+      return;
+    }
+    out.end();
+  })().catch((e: Error) => out.destroy(e));
+  return out;
+}
+
+/** A decompressing stream for an already-detected compression. */
+export function decompressAs(compression: Compression, src: AsyncIterable<Uint8Array>): Readable {
+  switch (compression) {
+    case 'none':
+      return Readable.from(src, { objectMode: false });
+    case 'gzip':
+      return gunzipStream(src);
+    case 'bzip2':
+    case 'xz':
+    case 'zstd':
+      return toolStream(compression, src);
+    default:
+      throw new ArchiveError('ERR_ARCHIVE_UNSUPPORTED_COMPRESSION', `unsupported compression ${String(compression)}`);
+  }
+}
+
+/** Detect the compression (reading until the magic is decided) and decompress as a stream. */
+export async function decompress(input: AsyncIterable<Uint8Array>): Promise<{ compression: Compression; stream: Readable }> {
+  const { rest, compression } = await peekHead(input);
+  return { compression, stream: decompressAs(compression, rest) };
+}

@@ -1,0 +1,135 @@
+import { ArchiveError } from '../common/errors.js';
+import { cleanComponents } from '../common/paths.js';
+import { O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, errCode, fsx } from './fsx.js';
+
+const MAX_SYMLINKS = 40;
+const CACHE_LIMIT = 256;
+const SLASH = Buffer.from('/');
+
+/** Called after a missing parent directory was created (e.g. to chown it). */
+export type OnParentCreated = (path: Buffer) => Promise<void>;
+
+function keyOf(parts: readonly Buffer[], n: number): string {
+  let k = '';
+  for (let i = 0; i < n; i++) k += (i === 0 ? '' : '/') + parts[i]!.toString('latin1');
+  return k;
+}
+
+function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoException {
+  const e = new Error(`${code}: ${syscall} '${path}'`) as NodeJS.ErrnoException;
+  e.code = code;
+  e.syscall = syscall;
+  e.path = path;
+  return e;
+}
+
+/**
+ * A directory tree treated like a chroot (layer-diff.md §4.2): names are resolved one component
+ * at a time from O_PATH directory fds, '..' stops at the root, symlinks met on the way are
+ * re-rooted. Operations then address `/proc/self/fd/<dirfd>/<name>`, so the kernel never
+ * follows anything but that fd and one final component. Directory fds are cached.
+ */
+export class Root {
+  private readonly cache = new Map<string, number>();
+  private readonly prefixes = new Map<number, Buffer>();
+
+  private constructor(
+    readonly path: string,
+    readonly fd: number,
+  ) {}
+
+  static async open(dir: string): Promise<Root> {
+    const fd = await fsx.open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return new Root(dir, fd);
+  }
+
+  /** Path of `name` (one component, or '.') inside the directory `dirFd`. */
+  at(dirFd: number, name: Buffer | string): Buffer {
+    let pre = this.prefixes.get(dirFd);
+    if (pre === undefined) {
+      pre = Buffer.from(`/proc/self/fd/${dirFd}/`);
+      this.prefixes.set(dirFd, pre);
+    }
+    return Buffer.concat([pre, typeof name === 'string' ? Buffer.from(name) : name]);
+  }
+
+  /** Human path for messages (never used for I/O). */
+  show(parts: readonly Buffer[]): string {
+    return '/' + parts.map((p) => p.toString('utf8')).join('/');
+  }
+
+  /**
+   * fd of the directory named by `parts` (already cleaned), resolving symlinks inside the root.
+   * Missing directories are created (0755) when `onCreate` is given, else ENOENT.
+   */
+  async dir(parts: Buffer[], onCreate?: OnParentCreated): Promise<number> {
+    if (parts.length === 0) return this.fd;
+    if (this.cache.size > CACHE_LIMIT) this.dropCache();
+    let expansions = 0;
+    for (;;) {
+      let i = parts.length;
+      let fd: number | undefined;
+      for (; i > 0; i--) {
+        fd = this.cache.get(keyOf(parts, i));
+        if (fd !== undefined) break;
+      }
+      if (fd === undefined) fd = this.fd;
+      let restarted = false;
+      for (; i < parts.length; i++) {
+        const comp = parts[i]!;
+        const p = this.at(fd, comp);
+        let nfd: number | undefined;
+        try {
+          nfd = await fsx.open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        } catch (e) {
+          const code = errCode(e);
+          if (code === 'ENOENT' && onCreate !== undefined) {
+            try {
+              await fsx.mkdir(p, 0o755);
+              await onCreate(p);
+            } catch (e2) {
+              if (errCode(e2) !== 'EEXIST') throw e2;
+            }
+            i--; // open it on the next turn
+            continue;
+          }
+          if (code !== 'ENOTDIR' && code !== 'ELOOP') {
+            if (code === 'ENOENT') throw fsError('ENOENT', 'open', this.show(parts.slice(0, i + 1)));
+            throw e;
+          }
+          const st = await fsx.lstat(p);
+          if (!st.isSymbolicLink()) throw fsError('ENOTDIR', 'open', this.show(parts.slice(0, i + 1)));
+          if (++expansions > MAX_SYMLINKS) throw fsError('ELOOP', 'open', this.show(parts));
+          const target = await fsx.readlink(p, { encoding: 'buffer' });
+          const base = target[0] === 0x2f ? [] : parts.slice(0, i);
+          parts = cleanComponents(Buffer.concat([...base.flatMap((b) => [b, SLASH]), target, SLASH, ...parts.slice(i + 1).flatMap((b) => [b, SLASH])]));
+          restarted = true;
+          break;
+        }
+        this.cache.set(keyOf(parts, i + 1), nfd);
+        fd = nfd;
+      }
+      if (!restarted) return fd;
+      if (parts.length === 0) return this.fd;
+    }
+  }
+
+  /** Forget cached directory fds: call after anything that removes or replaces a directory or symlink. */
+  dropCache(): void {
+    for (const fd of this.cache.values()) {
+      this.prefixes.delete(fd);
+      fsx.close(fd).catch(() => undefined);
+    }
+    this.cache.clear();
+  }
+
+  async close(): Promise<void> {
+    this.dropCache();
+    this.prefixes.delete(this.fd);
+    await fsx.close(this.fd);
+  }
+}
+
+export function unsafe(message: string, entry?: string): ArchiveError {
+  return new ArchiveError('ERR_ARCHIVE_UNSAFE_PATH', message, entry === undefined ? undefined : { entry });
+}

@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ArchiveError } from '../common/errors.js';
+import { Crc64 } from '../common/crc64.js';
+import { cleanComponents, goCleanKey } from '../common/paths.js';
+import { O_CLOEXEC, O_NOFOLLOW, O_RDONLY, errCode, fsx } from './fsx.js';
+import { Root } from './root.js';
+
+/** One record of a tar-split stream (on-disk.md §1.7). */
+export interface TarSplitRecord {
+  type: 1 | 2;
+  name?: Buffer;
+  size: number;
+  payload: Buffer | null;
+  position: number;
+}
+
+function corrupt(detail: string): ArchiveError {
+  return new ArchiveError('ERR_TARSPLIT_CORRUPT', `invalid tar-split stream: ${detail}`);
+}
+
+function toRecord(line: string): TarSplitRecord {
+  let j: Record<string, unknown>;
+  try {
+    j = JSON.parse(line) as Record<string, unknown>;
+  } catch (e) {
+    throw corrupt(`bad JSON (${(e as Error).message})`);
+  }
+  const type = j.type;
+  if (type !== 1 && type !== 2) throw corrupt(`unknown entry type ${String(type)}`);
+  const size = j.size === undefined ? 0 : j.size;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw corrupt('bad size');
+  const payload = typeof j.payload === 'string' ? Buffer.from(j.payload, 'base64') : null;
+  const rec: TarSplitRecord = { type, size, payload, position: typeof j.position === 'number' ? j.position : -1 };
+  if (typeof j.name_raw === 'string' && j.name_raw !== '') rec.name = Buffer.from(j.name_raw, 'base64');
+  else if (typeof j.name === 'string') rec.name = Buffer.from(j.name, 'utf8');
+  return rec;
+}
+
+/** Parses a gzip'd tar-split stream into records, one line at a time (bounded memory). */
+export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Buffer): AsyncGenerator<TarSplitRecord> {
+  const gz = createGunzip();
+  const src = Buffer.isBuffer(tarSplitGz) ? Readable.from([tarSplitGz]) : Readable.from(tarSplitGz, { objectMode: false });
+  src.on('error', (e) => gz.destroy(e));
+  src.pipe(gz);
+  let carry = '';
+  try {
+    for await (const chunk of gz as AsyncIterable<Buffer>) {
+      carry += chunk.toString('latin1'); // JSON text is ASCII-safe except names; re-decoded below
+      let nl: number;
+      while ((nl = carry.indexOf('\n')) !== -1) {
+        const line = carry.slice(0, nl);
+        carry = carry.slice(nl + 1);
+        if (line.trim() !== '') yield toRecord(Buffer.from(line, 'latin1').toString('utf8'));
+      }
+    }
+  } catch (e) {
+    if (e instanceof ArchiveError) throw e;
+    throw new ArchiveError('ERR_TARSPLIT_CORRUPT', `invalid tar-split stream: ${(e as Error).message}`, { cause: e });
+  }
+  if (carry.trim() !== '') yield toRecord(Buffer.from(carry, 'latin1').toString('utf8'));
+}
+
+async function openMember(roots: Root[], name: Buffer): Promise<number> {
+  const parts = cleanComponents(name);
+  let last: unknown;
+  for (const root of roots) {
+    try {
+      const dfd = await root.dir(parts.slice(0, -1));
+      return await fsx.open(root.at(dfd, parts[parts.length - 1] ?? '.'), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    } catch (e) {
+      last = e;
+      const code = errCode(e);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
+    }
+  }
+  throw last ?? new Error('no file directories');
+}
+
+async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Buffer, fileDirs: string[]): AsyncGenerator<Buffer> {
+  const roots: Root[] = [];
+  try {
+    for (const d of fileDirs) roots.push(await Root.open(d));
+    const seen = new Set<string>();
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for await (const rec of readTarSplit(tarSplitGz)) {
+      if (rec.type === 2) {
+        if (rec.payload !== null && rec.payload.length > 0) yield rec.payload;
+        continue;
+      }
+      const name = rec.name ?? Buffer.alloc(0);
+      const key = goCleanKey(name);
+      if (seen.has(key)) throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${name.toString('utf8')}`);
+      seen.add(key);
+      if (rec.size === 0) continue;
+      const shown = name.toString('utf8');
+      const fd = await openMember(roots, name);
+      try {
+        const crc = new Crc64();
+        let left = rec.size;
+        while (left > 0) {
+          const n = await fsx.read(fd, buf, 0, Math.min(buf.length, left), null);
+          if (n === 0) break;
+          const piece = Buffer.from(buf.subarray(0, n)); // the consumer may hold it
+          crc.update(piece);
+          left -= n;
+          yield piece;
+        }
+        if (left > 0 || rec.payload === null || !crc.digest().equals(rec.payload)) {
+          throw new ArchiveError('ERR_TARSPLIT_CHECKSUM', `file integrity checksum failed for ${JSON.stringify(shown)}`, { entry: shown });
+        }
+      } finally {
+        await fsx.close(fd);
+      }
+    }
+  } finally {
+    for (const r of roots) await r.close();
+  }
+}
+
+/**
+ * Rebuilds the original uncompressed tar from a tar-split stream and the layer's files, looked
+ * up inside each of `fileDirs` (first hit wins) with in-root resolution, never on the host.
+ */
+export function assembleFromTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Buffer, fileDirs: string[]): Readable {
+  return Readable.from(assemble(tarSplitGz, fileDirs), { objectMode: false });
+}
