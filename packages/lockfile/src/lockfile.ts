@@ -67,6 +67,7 @@ export class LockFile {
     this.#checkWritable('write-lock');
     this.#checkNotHeld();
     await shared.acquire('w', opts.signal);
+    await this.#keepUnlessClosed(shared, 'w');
     this.#writeHeld = true;
   }
 
@@ -75,7 +76,10 @@ export class LockFile {
     const shared = this.#live();
     if (this.#writeHeld) throw new LockFileError('ERR_LOCK_HELD', this.path, 'read lock requested while holding the write lock');
     if (this.#readHolds > 0) shared.joinNestedReader();
-    else await shared.acquire('r', opts.signal);
+    else {
+      await shared.acquire('r', opts.signal);
+      await this.#keepUnlessClosed(shared, 'r');
+    }
     this.#readHolds++;
   }
 
@@ -85,6 +89,7 @@ export class LockFile {
     this.#checkWritable('write-lock');
     this.#checkNotHeld();
     if (!(await shared.tryAcquire('w'))) return false;
+    await this.#keepUnlessClosed(shared, 'w');
     this.#writeHeld = true;
     return true;
   }
@@ -95,6 +100,7 @@ export class LockFile {
     if (this.#writeHeld) throw new LockFileError('ERR_LOCK_HELD', this.path, 'read lock requested while holding the write lock');
     if (this.#readHolds > 0) shared.joinNestedReader();
     else if (!(await shared.tryAcquire('r'))) return false;
+    else await this.#keepUnlessClosed(shared, 'r');
     this.#readHolds++;
     return true;
   }
@@ -189,6 +195,13 @@ export class LockFile {
       this.#shared = null;
       shared.removeUser();
     }
+  }
+
+  /** A lock granted after close() (the call was still waiting) is handed straight back. */
+  async #keepUnlessClosed(shared: SharedLock, kind: LockKind): Promise<void> {
+    if (this.#shared === shared) return;
+    await shared.release(kind);
+    throw new LockFileError('ERR_LOCK_CLOSED', this.path, 'lock file object was closed while waiting');
   }
 
   #live(): SharedLock {

@@ -76,6 +76,27 @@ describe.skipIf(!hasCommand('python3'))('against python3 fcntl.lockf (POSIX lock
     expect(lf.locked).toBe('w');
   });
 
+  it('aborting a wait that is blocked in the kernel returns at once and gives the slot back later', async () => {
+    const lf = await openLock();
+    const other = await openLock();
+    const py = hold(Holder.python('ex', [lf.path]));
+    expect(await py.nextLine()).toBe('locked');
+    const started = performance.now();
+    const err = await lf.lock({ signal: AbortSignal.timeout(150) }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('ERR_LOCK_ABORTED');
+    expect(performance.now() - started).toBeLessThan(1000);
+    const readers = [lf.rLock({ signal: AbortSignal.timeout(100) }), other.rLock({ signal: AbortSignal.timeout(100) })];
+    for (const r of readers) expect(await r.catch((e: { code?: string }) => e.code)).toBe('ERR_LOCK_ABORTED');
+    expect(lf.locked).toBe(null);
+    const after = other.lock(); // queued behind the abandoned native waits
+    expect(await stillPending(after, 100)).toBe(true);
+    await py.release();
+    await after;
+    expect(await pythonCanLock(lf.path, 'sh')).toBe(false);
+    await other.unlock();
+    expect(await pythonCanLock(lf.path, 'ex')).toBe(true);
+  });
+
   it('python holds LOCK_SH: we can read-lock but not write-lock', async () => {
     const lf = await openLock();
     const py = hold(Holder.python('sh', [lf.path]));

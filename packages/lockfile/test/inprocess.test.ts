@@ -169,6 +169,20 @@ describe('in-process exclusion between LockFile objects on one path', () => {
     await a.close(); // idempotent
   });
 
+  it('closing an object while its lock() waits hands the lock on instead of leaking it', async () => {
+    const a = await openLock();
+    const b = await LockFile.open(join(dir, 'a.lock'));
+    const c = await openLock();
+    await a.lock();
+    const bWaits = b.lock();
+    const cWaits = c.lock();
+    await b.close();
+    await a.unlock();
+    expect(await codeOf(bWaits)).toBe('ERR_LOCK_CLOSED');
+    await cWaits;
+    expect(c.locked).toBe('w');
+  });
+
   it('reopening after every object closed works (descriptor closed and reopened)', async () => {
     const a = await LockFile.open(join(dir, 'c.lock'));
     await a.lock();
