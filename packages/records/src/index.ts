@@ -31,3 +31,11 @@ export { bigDataFileName, bigDataPath } from './big-data-key.js';
 export { atomicWriteFile, atomicWriteStream, type AtomicWriteOptions } from './atomic-write.js';
 export { readRecordArray, decodeRecordArray, writeRecordArray } from './record-file.js';
 export { GuardedFiles, type GuardedFilesOptions } from './guarded-files.js';
+export {
+  DuplicateIDError,
+  DuplicateNameError,
+  BigDataUnknownError,
+  SizeUnknownError,
+  DigestUnknownError,
+  type RecordKind,
+} from './store-errors.js';

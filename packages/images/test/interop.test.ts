@@ -1,0 +1,100 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { digestOf } from '@cs/ids';
+import { ImageStore } from '../src/index.js';
+import { goStore, haveGoCLI } from './go-cli.js';
+
+const available = await haveGoCLI();
+if (!available) console.warn('SKIP images interop tests: the Go `containers-storage` CLI is not installed');
+
+describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', () => {
+  let g: Awaited<ReturnType<typeof goStore>>;
+  let store: ImageStore | undefined;
+  beforeEach(async () => {
+    g = await goStore();
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    await g.cleanup();
+  });
+
+  it('reads images Go wrote, with names, digests and big data, and rewrites them byte for byte', async () => {
+    const layer = (await g.go('create-layer')).trim();
+    const id = (await g.go('create-image', '-n', 'docker.io/library/a:1', '-m', 'meta <&>', layer)).split('\n')[0]!.trim();
+    const manifest = path.join(g.base, 'manifest.json');
+    await fs.writeFile(manifest, '{"schemaVersion":2,"layers":[]}');
+    const config = path.join(g.base, 'config');
+    await fs.writeFile(config, Buffer.from([0, 1, 2, 255, 10]));
+    await g.go('set-image-data', '-f', manifest, id, 'manifest-sha256:' + '1'.repeat(64));
+    await g.go('set-image-data', '-f', config, id, 'Config/Blob');
+    await g.go('set-image-data', '-f', config, id, 'simple.key');
+    await g.go('add-names', '-n', 'localhost/b:2', id);
+
+    store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
+    const img = await store.get('localhost/b:2');
+    expect(img.id).toBe(id);
+    expect(img.topLayer).toBe(layer);
+    expect(img.metadata).toBe('meta <&>');
+    expect(new Set(img.names)).toEqual(new Set(['docker.io/library/a:1', 'localhost/b:2']));
+    const manifestBytes = await fs.readFile(manifest);
+    const configBytes = await fs.readFile(config);
+    expect(img.digest).toBe(digestOf(manifestBytes));
+    expect(img.digests).toEqual([digestOf(manifestBytes)]);
+    expect(img.bigDataNames).toEqual(['manifest-sha256:' + '1'.repeat(64), 'Config/Blob', 'simple.key']);
+    expect(await store.bigData(id, 'Config/Blob')).toEqual(configBytes);
+    expect(await store.bigDataSize(id, 'Config/Blob')).toBe(5);
+    expect(await store.bigDataDigest(id, 'simple.key')).toBe(digestOf(configBytes));
+    expect((await store.byDigest(digestOf(manifestBytes))).map((i) => i.id)).toEqual([id]);
+    expect((await store.byTopLayer(layer)).map((i) => i.id)).toEqual([id]);
+
+    const before = await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8');
+    await store.setMetadata(id, 'meta <&>');
+    expect(await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8')).toBe(before);
+  });
+
+  it('writes images Go reads back: list, image, big data, digests, lookups by digest', async () => {
+    const layer = (await g.go('create-layer')).trim();
+    store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
+    const img = await store.create({ names: ['quay.io/x/y:2', 'z'], topLayer: layer, metadata: 'ours' });
+    const manifest = Buffer.from('{"schemaVersion":2,"mediaType":"x"}');
+    const odd = Buffer.from('bytes\u2028<>\n');
+    await store.setBigData(img.id, 'manifest', manifest);
+    await store.setBigData(img.id, 'UPPER-case/key', odd);
+    await store.addNames(img.id, ['first']);
+
+    const listed = JSON.parse(await g.go('images', '--json')) as Array<Record<string, unknown>>;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      id: img.id,
+      names: ['first', 'quay.io/x/y:2', 'z'],
+      layer,
+      metadata: 'ours',
+      digest: digestOf(manifest),
+      'big-data-names': ['manifest', 'UPPER-case/key'],
+      'big-data-sizes': { manifest: manifest.length, 'UPPER-case/key': odd.length },
+      'big-data-digests': { manifest: digestOf(manifest), 'UPPER-case/key': digestOf(odd) },
+    });
+    const text = await g.go('image', 'first');
+    expect(text).toContain(`ID: ${img.id}\n`);
+    expect(text).toContain(`Top Layer: ${layer}\n`);
+    expect(text).toContain(`Digest: ${digestOf(manifest)}\n`);
+    expect(text).toContain('Data: UPPER-case/key\n');
+    expect(await g.goBuffer('get-image-data', img.id, 'UPPER-case/key')).toEqual(odd);
+    expect((await g.go('get-image-data-digest', 'z', 'UPPER-case/key')).trim()).toBe(digestOf(odd));
+    expect((await g.go('get-image-data-size', 'z', 'manifest')).trim()).toBe(String(manifest.length));
+    expect((await g.go('list-image-data', img.id)).split('\n')).toEqual(['manifest', 'UPPER-case/key', '']);
+    expect((await g.go('images-by-digest', '-q', digestOf(manifest))).trim()).toBe(img.id);
+    expect((await g.go('get-names', img.id)).trim().split('\n')).toEqual(['first', 'quay.io/x/y:2', 'z']);
+
+    // Go changes the store while our object stays open: we see it through the lock token
+    await g.go('set-names', '-n', 'renamed', img.id);
+    await g.go('delete-image', (await g.go('create-image', '-n', 'tmp', layer)).split('\n')[0]!.trim());
+    expect((await store.get(img.id)).names).toEqual(['renamed']);
+    expect(await store.list()).toHaveLength(1);
+
+    await store.delete('renamed');
+    expect((await g.go('images', '-q')).trim()).toBe('');
+  });
+});
