@@ -42,7 +42,7 @@ export function parseDigest(s: string): { algorithm: DigestAlgorithm; encoded: s
 }
 
 /** True when parseDigest would accept `s`. */
-export function isValidDigest(s: unknown): s is Digest {
+export function isValidDigest(s: unknown): boolean {
   if (typeof s !== 'string') return false;
   try {
     parseDigest(s);

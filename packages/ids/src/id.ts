@@ -20,7 +20,7 @@ export function generateID(): string {
 }
 
 /** True for exactly 64 lowercase hex characters, the only IDs this library creates. */
-export function isValidID(id: unknown): id is string {
+export function isValidID(id: unknown): boolean {
   return typeof id === 'string' && ID_PATTERN.test(id);
 }
 
