@@ -1,0 +1,51 @@
+/** DiffSize (layer-diff.md §6.1). */
+import { fsPath, joinBytes, toBytes } from './byte-paths.js';
+import { ChangeKind, changeBytes, type Change } from './change.js';
+import { S_IFDIR, S_IFMT } from './file-kind.js';
+import { lstatBig } from './fs-cb.js';
+import { limiter } from './limit.js';
+import { walkTree } from './tree-walk.js';
+
+const CONCURRENCY = 16;
+
+/**
+ * Tree-comparison diff size: the lstat size of every added or modified non-directory
+ * (a symlink counts its target length), hardlinked inodes once; vanished paths are skipped.
+ */
+export async function diffSizeFromChanges(dir: string, changes: readonly Change[]): Promise<number> {
+  const root = toBytes(dir);
+  const limit = limiter(CONCURRENCY);
+  const wanted = changes.filter((c) => c.kind === ChangeKind.Modify || c.kind === ChangeKind.Add).map(changeBytes);
+  const stats = await Promise.all(
+    wanted.map((p) => limit(() => lstatBig(fsPath(joinBytes(root, p.slice(1)))).catch(() => null))),
+  );
+  let size = 0;
+  const seen = new Set<bigint>();
+  for (const st of stats) {
+    if (st === null || (Number(st.mode) & S_IFMT) === S_IFDIR) continue;
+    if (st.nlink > 1n) {
+      if (seen.has(st.ino)) continue;
+      seen.add(st.ino);
+    }
+    size += Number(st.size);
+  }
+  return size;
+}
+
+/** Overlay diff size: the size of every non-directory object under `dir`, each inode once. */
+export async function directorySize(dir: string): Promise<number> {
+  const root = toBytes(dir);
+  const limit = limiter(CONCURRENCY);
+  const entries = await walkTree(root);
+  const stats = await Promise.all(
+    entries.filter((e) => !e.isDir).map((e) => limit(() => lstatBig(fsPath(joinBytes(root, e.rel))).catch(() => null))),
+  );
+  let size = 0;
+  const seen = new Set<bigint>();
+  for (const st of stats) {
+    if (st === null || seen.has(st.ino)) continue;
+    seen.add(st.ino);
+    if ((Number(st.mode) & S_IFMT) !== S_IFDIR) size += Number(st.size);
+  }
+  return size;
+}
