@@ -57,7 +57,7 @@ export async function parseTar(bytes: Buffer): Promise<Member[]> {
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (h, stream, next) => {
       const parts: Buffer[] = [];
-      stream.on('data', (d: Buffer) => parts.push(d));
+      stream.on('data', (d: unknown) => parts.push(d as Buffer));
       stream.on('end', () => {
         members.push({
           name: h.name, type: h.type ?? 'file', mode: h.mode ?? 0, uid: h.uid ?? 0, gid: h.gid ?? 0,
