@@ -17,9 +17,10 @@ export class SysError extends Error {
 
   constructor(message: string) {
     super(message);
-    this.name = 'SysError';
   }
 }
+// on the prototype, so that own properties are only code/errno/syscall/path/dest (as with Node's errors)
+Object.defineProperty(SysError.prototype, 'name', { value: 'SysError', writable: true, configurable: true });
 
 /** True when `err` is a SysError, optionally with the given code. */
 export function isSysError(err: unknown, code?: string): err is SysError {

@@ -39,14 +39,27 @@ async function openLock(flags = 'r+'): Promise<FileHandle> {
   return fh;
 }
 
-/** Resolves once `child` printed `word` on a line of its stdout. */
-async function waitForLine(child: ChildProcess, word: string): Promise<void> {
-  let seen = '';
-  for await (const chunk of child.stdout!) {
-    seen += String(chunk);
-    if (seen.split('\n').includes(word)) return;
-  }
-  throw new Error(`child exited without printing '${word}' (printed: ${JSON.stringify(seen)})`);
+/**
+ * Resolves once `child` printed `word` on a line of its stdout. The stream keeps flowing afterwards:
+ * closing our end early would make the child's next write fail (python dies of BrokenPipeError
+ * and drops its lock).
+ */
+function waitForLine(child: ChildProcess, word: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += String(chunk);
+      if (seen.split('\n').includes(word)) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume(); // drain whatever else it says
+        child.off('close', onExit);
+        resolve();
+      }
+    };
+    const onExit = () => reject(new Error(`child exited without printing '${word}' (printed: ${JSON.stringify(seen)})`));
+    child.stdout!.on('data', onData);
+    child.once('close', onExit);
+  });
 }
 
 /** Another node process holding an OFD lock on lockPath until we close its stdin. */
@@ -139,9 +152,11 @@ describe('OFD locks across processes', () => {
     expect(await ofdTryLock(fh.fd, 'w')).toBe(true);
     const child = spawn(process.execPath, [holderScript, addonPath, lockPath, 'r'], { stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(child);
-    await waitForLine(child, 'busy');
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(3);
+    let out = '';
+    for await (const chunk of child.stdout!) out += String(chunk);
+    if (child.exitCode === null) await once(child, 'exit');
+    expect(out).toBe('busy\n');
+    expect(child.exitCode).toBe(3);
   });
 
   it('conflicts both ways with classic POSIX locks (python fcntl.lockf, as the Go code uses)', async (ctx) => {
