@@ -1,0 +1,366 @@
+import { chown, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { applyTar, changesFromOverlayUpper, directorySize, exportOverlayUpper } from '@cs/archive';
+import {
+  assertLayerId,
+  DriverError,
+  findMount,
+  hostRootIds,
+  isErrno,
+  layerNotExist,
+  NaiveDiff,
+  readMountTable,
+  splitMountOptions,
+  type ApplyDiffOpts,
+  type ApplyResult,
+  type Change,
+  type CreateOpts,
+  type DiffOpts,
+  type Driver,
+  type MountOpts,
+  type ResolvedDriverInitOpts,
+} from '@cs/drivers';
+import { backingFilesystem } from './backing-fs.js';
+import { cachedProbe } from './feature-cache.js';
+import { homeUsedMountProgram, makeHomePrivate, readMountProgramFlag, unmountHome, writeMountProgramFlag } from './home.js';
+import { createLayerLayout, LayerPaths, layerOfLinkEntry, LINK_DIR, readLowerEntries } from './layout.js';
+import { performMount, performUnmount } from './mounter.js';
+import { planOverlayMount, type MountPlan } from './mount-plan.js';
+import { parseOverlayOptions, type OverlayOptions } from './options.js';
+import { probeMetacopy, probeNativeDiff, probeOverlay } from './probes.js';
+import { run } from './run.js';
+
+/** The overlay driver (on-disk.md §5): layers in `<home>/<ID>/`, kernel overlayfs or fuse-overlayfs. */
+export class OverlayDriver implements Driver {
+  readonly name = 'overlay';
+  readonly home: string;
+  readonly runHome: string;
+  private readonly naive: NaiveDiff;
+  private nativeDiff?: Promise<boolean>;
+
+  private constructor(
+    private readonly init: ResolvedDriverInitOpts,
+    readonly options: OverlayOptions,
+    /** the mount program in use: configured, or found because the store was written with one */
+    readonly mountProgram: string | undefined,
+    readonly backingFs: string,
+    readonly usingMetacopy: boolean,
+  ) {
+    this.home = init.home;
+    this.runHome = init.runHome;
+    this.naive = new NaiveDiff(this, { ignoreChownErrors: options.ignoreChownErrors, forceMask: options.forceMask });
+  }
+
+  static async open(init: ResolvedDriverInitOpts): Promise<OverlayDriver> {
+    const options = await parseOverlayOptions(init.options);
+    const { home, runHome } = init;
+    const root = hostRootIds(init.uidMaps, init.gidMaps);
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    await chown(home, root.uid, root.gid);
+    await mkdir(runHome, { recursive: true, mode: 0o700 });
+    await mkdir(path.join(home, LINK_DIR), { recursive: true, mode: 0o755 });
+
+    const fs = await backingFilesystem(home);
+    const rootful = process.geteuid?.() === 0;
+    let mountProgram = options.mountProgram;
+    if (mountProgram) {
+      await writeMountProgramFlag(home, true);
+    } else {
+      let flag = await readMountProgramFlag(home);
+      if (flag === undefined && rootful) {
+        flag = await homeUsedMountProgram(home);
+        await writeMountProgramFlag(home, flag);
+      }
+      if (flag === true) mountProgram = await findInPath('fuse-overlayfs');
+    }
+    if (!mountProgram) {
+      if (!fs.overlayCompatible) {
+        throw new DriverError('ERR_DRIVER_NOT_SUPPORTED', `'overlay' is not supported over ${fs.name}, a mount_program is required`);
+      }
+      if (rootful) {
+        const overlay = await cachedProbe(runHome, 'overlay', () => probeOverlay(home, options.mountOpt));
+        if (!overlay.supported) {
+          throw new DriverError('ERR_DRIVER_NOT_SUPPORTED', `kernel does not support overlay fs: ${overlay.text}`);
+        }
+      }
+    }
+    if (!options.skipMountHome) await makeHomePrivate(home);
+    let usingMetacopy = false;
+    if (!mountProgram) {
+      const xattrPrefix = rootful ? 'trusted.' : 'user.';
+      const metacopy = await cachedProbe(runHome, `metacopy(${options.mountOpt})`, () =>
+        probeMetacopy(home, options.mountOpt, xattrPrefix),
+      );
+      usingMetacopy = metacopy.supported;
+    }
+    return new OverlayDriver(init, options, mountProgram, fs.name, usingMetacopy);
+  }
+
+  private get rootful(): boolean {
+    return process.geteuid?.() === 0;
+  }
+
+  private get xattrPrefix(): 'trusted.' | 'user.' {
+    return this.rootful ? 'trusted.' : 'user.';
+  }
+
+  private layer(id: string): LayerPaths {
+    assertLayerId(id);
+    return new LayerPaths(this.home, id);
+  }
+
+  private async existingLayer(id: string): Promise<LayerPaths> {
+    const layer = this.layer(id);
+    if (!(await isDir(layer.dir))) throw layerNotExist(this.name, id);
+    return layer;
+  }
+
+  async create(id: string, parent: string | null, opts: CreateOpts = {}): Promise<void> {
+    for (const key of Object.keys(opts.storageOpt ?? {})) {
+      const name = key.toLowerCase();
+      if (name === 'size' || name === 'inodes') {
+        throw new DriverError('ERR_DRIVER_NOT_SUPPORTED', `overlay: per-layer ${key} (quota) is not supported`);
+      }
+      throw new DriverError('ERR_DRIVER_OPTION', `overlay: unknown option ${key}`);
+    }
+    this.layer(id);
+    if (parent !== null) this.layer(parent);
+    const root = hostRootIds(opts.uidMaps ?? this.init.uidMaps, opts.gidMaps ?? this.init.gidMaps);
+    await createLayerLayout(this.home, id, parent, {
+      rootUid: root.uid,
+      rootGid: root.gid,
+      baseDiffMode: this.options.forceMask ?? 0o555,
+    });
+  }
+
+  createReadWrite(id: string, parent: string | null, opts?: CreateOpts): Promise<void> {
+    return this.create(id, parent, opts);
+  }
+
+  async remove(id: string): Promise<void> {
+    const layer = this.layer(id);
+    if (await this.isMounted(id)) await this.put(id);
+    try {
+      const name = (await readFile(layer.linkFile, 'utf8')).trim();
+      if (name !== '' && !name.includes('/')) await rm(path.join(this.home, LINK_DIR, name), { force: true });
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    await rm(layer.dir, { recursive: true, force: true });
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return isDir(this.layer(id).dir);
+  }
+
+  /** Absolute lower dirs for a mount, nearest first: `<home>/l/<LID>` (or another store's), or `empty/`. */
+  private async mountLowers(layer: LayerPaths): Promise<string[]> {
+    const entries = await readLowerEntries(layer);
+    if (entries.length === 0) {
+      await mkdir(layer.empty, { mode: 0o700 }).catch((err: unknown) => {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      });
+      return [layer.empty];
+    }
+    return Promise.all(entries.map((entry) => this.resolveLowerEntry(layer.id, entry)));
+  }
+
+  private async resolveLowerEntry(id: string, entry: string): Promise<string> {
+    for (const base of [this.home, ...this.options.imageStores.map((s) => path.join(s, 'overlay'))]) {
+      const candidate = path.join(base, entry);
+      if (await isDir(candidate)) return candidate;
+    }
+    throw new DriverError('ERR_LAYER_NOT_EXIST', `overlay: lower ${entry} of layer ${id} is missing`);
+  }
+
+  /** The lower layers' diff dirs (`<home>/<ID>/diff`), nearest first, for diffs and tar-split replay. */
+  private async lowerDiffDirs(layer: LayerPaths): Promise<string[]> {
+    const entries = await readLowerEntries(layer);
+    return Promise.all(
+      entries.map(async (entry) => {
+        const lowerId = await layerOfLinkEntry(this.home, entry);
+        if (lowerId) return path.join(this.home, lowerId, 'diff');
+        return this.resolveLowerEntry(layer.id, entry);
+      }),
+    );
+  }
+
+  private mountOptionList(opts: MountOpts): string[] {
+    const configured = splitMountOptions(this.options.mountOpt);
+    let list = opts.options && opts.options.length > 0 ? [...opts.options] : configured;
+    if (this.usingMetacopy && configured.includes('metacopy=on') && !list.includes('metacopy=on')) list.push('metacopy=on');
+    if (!this.usingMetacopy) list = list.filter((o) => o !== 'metacopy=on');
+    return list;
+  }
+
+  async get(id: string, opts: MountOpts = {}): Promise<string> {
+    const layer = await this.existingLayer(id);
+    if (await findMount(layer.merged)) return layer.merged;
+    const plan = await this.planMount(id, opts);
+    let createdMerged = false;
+    try {
+      await mkdir(layer.merged, { mode: 0o700 });
+      createdMerged = true;
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+    }
+    // A volatile mount leaves this behind and the kernel then refuses the next mount.
+    await rm(path.join(layer.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+    try {
+      await performMount(plan);
+    } catch (err) {
+      if (createdMerged) await rmdir(layer.merged).catch(() => undefined);
+      throw err;
+    }
+    return layer.merged;
+  }
+
+  async put(id: string): Promise<void> {
+    const layer = await this.existingLayer(id);
+    const mounted = await findMount(layer.merged);
+    if (!mounted) return;
+    await performUnmount(layer.merged, mounted.fsType.startsWith('fuse'));
+  }
+
+  async isMounted(id: string): Promise<boolean> {
+    return (await findMount(this.layer(id).merged)) !== undefined;
+  }
+
+  private nativeDiffSupported(): Promise<boolean> {
+    if (this.mountProgram) return Promise.resolve(false);
+    this.nativeDiff ??= cachedProbe(this.runHome, `native-diff(${this.options.mountOpt})`, () =>
+      probeNativeDiff(this.home, this.options.mountOpt, this.xattrPrefix),
+    ).then((r) => r.supported);
+    return this.nativeDiff;
+  }
+
+  /** Go's isParent: is `parent` the layer's nearest lower (null: the layer has no lowers)? */
+  private async isParent(layer: LayerPaths, parent: string | null): Promise<boolean> {
+    const entries = await readLowerEntries(layer);
+    if (entries.length === 0) return parent === null;
+    if (parent === null) return false;
+    return (await layerOfLinkEntry(this.home, entries[0]!)) === parent;
+  }
+
+  private async useNativeDiff(layer: LayerPaths, parent: string | null): Promise<boolean> {
+    return (await this.nativeDiffSupported()) && (await this.isParent(layer, parent));
+  }
+
+  async status(): Promise<Array<[string, string]>> {
+    return [
+      ['Backing Filesystem', this.backingFs],
+      ['Supports d_type', 'true'],
+      ['Native Overlay Diff', String(await this.nativeDiffSupported())],
+      ['Using metacopy', String(this.usingMetacopy)],
+    ];
+  }
+
+  async metadata(id: string): Promise<Record<string, string>> {
+    const layer = await this.existingLayer(id);
+    const out: Record<string, string> = { WorkDir: layer.work, MergedDir: layer.merged, UpperDir: layer.diff };
+    const lowers = await this.lowerDiffDirs(layer);
+    if (lowers.length > 0) out.LowerDir = lowers.join(':');
+    return out;
+  }
+
+  /** Unmounts the home bind mount; refuses while layers are still mounted below it. */
+  async cleanup(): Promise<void> {
+    if (this.options.skipMountHome) return;
+    const prefix = this.home + '/';
+    const busy = (await readMountTable()).filter((m) => m.mountPoint.startsWith(prefix)).map((m) => m.mountPoint);
+    if (busy.length > 0) {
+      throw new DriverError('ERR_LAYER_MOUNTED', `overlay: cannot release ${this.home}: layers still mounted at ${busy.join(', ')}`);
+    }
+    await unmountHome(this.home);
+  }
+
+  async changes(id: string, parent: string | null, opts: DiffOpts = {}): Promise<Change[]> {
+    const layer = await this.existingLayer(id);
+    if (!(await this.useNativeDiff(layer, parent))) return this.naive.changes(id, parent, opts);
+    return changesFromOverlayUpper(layer.diff, await this.lowerDiffDirs(layer), { overlayXattrPrefix: this.xattrPrefix });
+  }
+
+  async diff(id: string, parent: string | null, opts: DiffOpts = {}): Promise<Readable> {
+    const layer = await this.existingLayer(id);
+    if (!(await this.useNativeDiff(layer, parent))) return this.naive.diff(id, parent, opts);
+    return exportOverlayUpper(layer.diff, await this.lowerDiffDirs(layer), {
+      uidMaps: opts.uidMaps,
+      gidMaps: opts.gidMaps,
+      overlayXattrPrefix: this.xattrPrefix,
+    });
+  }
+
+  async diffSize(id: string, parent: string | null, opts: DiffOpts = {}): Promise<number> {
+    const layer = await this.existingLayer(id);
+    if (!(await this.useNativeDiff(layer, parent))) return this.naive.diffSize(id, parent, opts);
+    return directorySize(layer.diff);
+  }
+
+  /** Algorithm B into diff/ (overlay whiteouts); the naive path when `parent` is not the real parent. */
+  async applyDiff(
+    id: string,
+    parent: string | null,
+    input: AsyncIterable<Uint8Array>,
+    opts: ApplyDiffOpts = {},
+  ): Promise<ApplyResult> {
+    const layer = await this.existingLayer(id);
+    if (!(await this.isParent(layer, parent))) return this.naive.applyDiff(id, parent, input, opts);
+    // Algorithm B; with a mount program too: as root fuse-overlayfs reads the kernel whiteout format.
+    return applyTar(layer.diff, input, {
+      whiteouts: 'overlay',
+      overlayXattrPrefix: this.xattrPrefix,
+      uidMaps: opts.uidMaps,
+      gidMaps: opts.gidMaps,
+      ignoreChownErrors: this.options.ignoreChownErrors,
+      forceMask: this.options.forceMask,
+      recordTarSplit: opts.recordTarSplit,
+      lowerDirs: await this.lowerDiffDirs(layer),
+      signal: opts.signal,
+    });
+  }
+
+  async layerFileDirs(id: string): Promise<string[]> {
+    const layer = await this.existingLayer(id);
+    return [layer.diff, ...(await this.lowerDiffDirs(layer))];
+  }
+
+  /** The plan a get() would mount, without mounting (for callers that mount elsewhere, and tests). */
+  async planMount(id: string, opts: MountOpts = {}): Promise<MountPlan> {
+    const layer = await this.existingLayer(id);
+    return planOverlayMount({
+      home: this.home,
+      id,
+      lowers: await this.mountLowers(layer),
+      options: this.mountOptionList(opts),
+      readOnly: opts.readOnly ?? false,
+      mountLabel: opts.mountLabel,
+      mountProgram: this.mountProgram,
+      uidMaps: opts.uidMaps,
+      gidMaps: opts.gidMaps,
+      forceMask: this.options.forceMask,
+      rootless: !this.rootful,
+    });
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
+  }
+}
+
+async function findInPath(program: string): Promise<string> {
+  const res = await run('/bin/sh', ['-c', `command -v ${program}`]);
+  const found = res.stdout.trim();
+  if (res.code !== 0 || !found) {
+    throw new DriverError(
+      'ERR_DRIVER_NOT_SUPPORTED',
+      `overlay: this store was written with a mount program, but ${program} was not found`,
+    );
+  }
+  return found;
+}

@@ -1,0 +1,97 @@
+import type { Readable } from 'node:stream';
+import type { ApplyResult, Change, IDMap } from '@cs/archive';
+
+export type { ApplyResult, Change, IDMap };
+
+export interface CreateOpts {
+  mountLabel?: string;
+  /** per-layer driver options (`size`, `inodes`); drivers without quotas reject them */
+  storageOpt?: Record<string, string>;
+  uidMaps?: IDMap[];
+  gidMaps?: IDMap[];
+}
+
+export interface MountOpts {
+  mountLabel?: string;
+  uidMaps?: IDMap[];
+  gidMaps?: IDMap[];
+  /** mount options replacing the driver's configured `mountopt` (e.g. `['nodev']`) */
+  options?: string[];
+  /** mount read-only (overlay: lower dirs only, no upper) */
+  readOnly?: boolean;
+}
+
+export interface DiffOpts {
+  uidMaps?: IDMap[];
+  gidMaps?: IDMap[];
+  mountLabel?: string;
+}
+
+export interface ApplyDiffOpts extends DiffOpts {
+  /** return the gzip'd tar-split stream in the result */
+  recordTarSplit?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * A graph driver: stores layers as directories and knows nothing of layers.json. Mount counting
+ * is the caller's job: get() mounts (or returns the already mounted path), put() unmounts.
+ */
+export interface Driver {
+  /** the name the driver reports ('overlay' for the 'overlay2' alias) */
+  readonly name: string;
+  /** $GRAPHROOT/<name> */
+  readonly home: string;
+  create(id: string, parent: string | null, opts?: CreateOpts): Promise<void>;
+  createReadWrite(id: string, parent: string | null, opts?: CreateOpts): Promise<void>;
+  /** removes the layer's data; unmounts it first if it is mounted; a missing layer is not an error */
+  remove(id: string): Promise<void>;
+  exists(id: string): Promise<boolean>;
+  /** mounts the layer and returns the path of its root filesystem */
+  get(id: string, opts?: MountOpts): Promise<string>;
+  /** unmounts the layer (no-op when not mounted) */
+  put(id: string): Promise<void>;
+  /** is the layer's mount point mounted right now (from /proc/self/mountinfo) */
+  isMounted(id: string): Promise<boolean>;
+  /** key/value pairs for `containers-storage status` */
+  status(): Promise<Array<[string, string]>>;
+  metadata(id: string): Promise<Record<string, string>>;
+  /** releases what the driver holds (the home bind mount for overlay) */
+  cleanup(): Promise<void>;
+  /** an uncompressed tar of the changes between parent and id */
+  diff(id: string, parent: string | null, opts?: DiffOpts): Promise<Readable>;
+  changes(id: string, parent: string | null, opts?: DiffOpts): Promise<Change[]>;
+  applyDiff(
+    id: string,
+    parent: string | null,
+    input: AsyncIterable<Uint8Array>,
+    opts?: ApplyDiffOpts,
+  ): Promise<ApplyResult>;
+  diffSize(id: string, parent: string | null, opts?: DiffOpts): Promise<number>;
+  /** where tar-split replay finds member contents, first hit wins (overlay: diff/, then the lowers) */
+  layerFileDirs(id: string): Promise<string[]>;
+}
+
+export interface DriverInitOpts {
+  /** the driver home, $GRAPHROOT/<name>; or give graphRoot and let the driver add its name */
+  home?: string;
+  /** the driver run home, $RUNROOT/<name>; or give runRoot */
+  runHome?: string;
+  graphRoot?: string;
+  runRoot?: string;
+  /** `--storage-opt` strings, e.g. `overlay.mountopt=nodev` */
+  options?: string[];
+  uidMaps?: IDMap[];
+  gidMaps?: IDMap[];
+}
+
+/** The resolved form every factory receives. */
+export interface ResolvedDriverInitOpts {
+  home: string;
+  runHome: string;
+  options: string[];
+  uidMaps: IDMap[];
+  gidMaps: IDMap[];
+}
+
+export type DriverFactory = (opts: ResolvedDriverInitOpts) => Promise<Driver>;
