@@ -1,4 +1,12 @@
 export {
+  LayerStore,
+  type LayerStoreOptions,
+  type CreateLayerOptions,
+  type PutLayerOptions,
+  type DiffOptions,
+  type DiffSource,
+} from './layer-store.js';
+export {
   COMPRESSION,
   INCOMPLETE_FLAG,
   compressionName,
