@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { digestOf, generateID, InvalidIDError, isValidDigest } from '@cs/ids';
+import { digestOf, generateID, isValidDigest } from '@cs/ids';
 import {
   BigDataUnknownError,
   CorruptFileError,
@@ -12,7 +12,9 @@ import {
   ReadOnlyStoreError,
   RecordsError,
   SizeUnknownError,
+  assertStorableID,
   atomicWriteFile,
+  dedupeNames as dedupe,
   bigDataPath,
   readRecordArray,
   writeRecordArray,
@@ -350,7 +352,7 @@ class ImageView implements ImageWriter {
       do id = generateID();
       while (idx.byID.has(id));
     }
-    checkStoredID(id);
+    assertStorableID(id);
     if (idx.byID.has(id)) throw new DuplicateIDError('image', id);
     const names = dedupe(opts.names ?? []);
     for (const name of names) {
@@ -495,16 +497,4 @@ class ImageView implements ImageWriter {
 
 function sha256(data: Uint8Array): string {
   return digestOf(data);
-}
-
-/** First occurrence kept (Go dedupeNames). */
-function dedupe(names: readonly string[]): string[] {
-  return [...new Set(names)];
-}
-
-/** IDs become directory names: refuse ones that would leave the store directory. */
-function checkStoredID(id: string): void {
-  if (id === '.' || id === '..' || id.includes('/') || id.includes('\0') || /\s/.test(id)) {
-    throw new InvalidIDError(id, 'an ID must not contain "/", NUL or white space, nor be "." or ".."');
-  }
 }

@@ -39,3 +39,4 @@ export {
   DigestUnknownError,
   type RecordKind,
 } from './store-errors.js';
+export { dedupeNames, assertStorableID } from './record-ids.js';

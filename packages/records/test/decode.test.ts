@@ -58,3 +58,16 @@ describe('typed readers', () => {
     expect(() => readIDMaps(parseJSON('[{"container_id":"0"}]'), 'uidmap')).toThrow('uidmap[0].container_id');
   });
 });
+
+import { assertStorableID, dedupeNames } from '../src/record-ids.js';
+describe('record IDs and names', () => {
+  it('dedupes names keeping the first occurrence', () => {
+    expect(dedupeNames(['b', 'a', 'b', 'c', 'a'])).toEqual(['b', 'a', 'c']);
+  });
+  it.each(['', '.', '..', 'a/b', 'a b', 'a\0b', 'a\nb'])('refuses the ID %j', (id) => {
+    expect(() => assertStorableID(id)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ID' }));
+  });
+  it('accepts IDs the Go CLI accepts', () => {
+    for (const id of ['img1', 'a'.repeat(64), 'my-container_1.0']) expect(() => assertStorableID(id)).not.toThrow();
+  });
+});
