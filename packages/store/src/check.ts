@@ -1,0 +1,196 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Digester } from '@cs/ids';
+import { bigDataPath } from '@cs/records';
+import { listDriverLayers } from './driver-layers.js';
+import type { Store } from './store.js';
+
+/** ID → error texts, per section of the `check` report (cli.md §3.1). */
+export interface CheckReport {
+  layers: Record<string, string[]>;
+  roLayers: Record<string, string[]>;
+  images: Record<string, string[]>;
+  roImages: Record<string, string[]>;
+  containers: Record<string, string[]>;
+}
+
+export interface CheckOptions {
+  /** Unreferenced read-write layers older than this (ms) are reported; default 24 h. */
+  maxAgeMs?: number;
+  /** Skip re-digesting layer contents. */
+  quick?: boolean;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function add(section: Record<string, string[]>, id: string, text: string): void {
+  (section[id] ??= []).push(text);
+}
+
+async function fileSize(file: string): Promise<number | null> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch {
+    return null;
+  }
+}
+
+/** Checks records against each other and against the data on disk (upstream Store.Check). */
+export async function checkStore(store: Store, opts: CheckOptions = {}): Promise<CheckReport> {
+  const report: CheckReport = { layers: {}, roLayers: {}, images: {}, roImages: {}, containers: {} };
+  const maxAge = opts.maxAgeMs ?? 24 * 3600 * 1000;
+  const layerStore = await store.layerStore();
+  const driver = await store.driver();
+  const layers = await store.layers();
+  const byID = new Map(layers.map((l) => [l.id, l]));
+  const images = await store.listImages();
+  const containers = await store.listContainers();
+  const referenced = new Set<string>();
+  for (const img of images) {
+    for (const top of [img.topLayer, ...img.mappedTopLayers]) {
+      for (let id = top; id !== '' && !referenced.has(id); id = byID.get(id)?.parent ?? '') referenced.add(id);
+    }
+  }
+  for (const c of containers) for (let id = c.layer; id !== '' && !referenced.has(id); id = byID.get(id)?.parent ?? '') referenced.add(id);
+
+  for (const layer of layers) {
+    const section = layer.readOnly ? report.roLayers : report.layers;
+    const prefix = layer.readOnly ? 'read-only ' : '';
+    if (layer.parent !== '' && !byID.has(layer.parent)) add(section, layer.id, `${prefix}layer ${layer.parent}: layer is missing`);
+    for (const key of layer.bigDataNames) {
+      const file = bigDataPath(path.join(layerStore.paths.layerDir, layer.id), key);
+      if (!layer.readOnly && (await fileSize(file)) === null) add(section, layer.id, `${prefix}layer ${layer.id}: data item ${JSON.stringify(key)}: layer data item is missing`);
+    }
+    if (layer.readOnly) continue;
+    if (!(await driver.exists(layer.id))) {
+      add(section, layer.id, `layer ${layer.id}: layer is missing`);
+      continue;
+    }
+    if (!opts.quick && layer.uncompressedDigest !== '' && (await layerStore.diffSource(null, layer.id)) === 'tar-split') {
+      try {
+        const d = new Digester();
+        for await (const chunk of await layerStore.diff(null, layer.id, { compression: 'none' })) d.update(chunk as Uint8Array);
+        if (d.digest() !== layer.uncompressedDigest) add(section, layer.id, `layer ${layer.id}: layer content incorrect digest`);
+        else if (layer.uncompressedSize > 0 && d.size !== layer.uncompressedSize) add(section, layer.id, `layer ${layer.id}: layer content incorrect size`);
+      } catch (err) {
+        add(section, layer.id, `layer ${layer.id}: ${(err as Error).message}`);
+      }
+    }
+    if (!referenced.has(layer.id)) {
+      const created = layer.created.isZero() ? null : layer.created.toDate().getTime();
+      if (created === null || Date.now() - created >= maxAge) {
+        add(section, layer.id, `layer ${layer.id}: layer not referenced by any images or containers`);
+      }
+    }
+  }
+  for (const id of await listDriverLayers(driver)) {
+    if (!byID.has(id)) add(report.layers, id, `layer ${id}: layer in lower level storage driver not accounted for`);
+  }
+
+  for (const img of images) {
+    const section = img.readOnly ? report.roImages : report.images;
+    const prefix = img.readOnly ? 'read-only ' : '';
+    for (const top of [img.topLayer, ...img.mappedTopLayers]) {
+      if (top !== '' && !byID.has(top)) add(section, img.id, `${prefix}image ${img.id}: layer ${top}: image layer is missing`);
+    }
+    if (img.readOnly) continue;
+    for (const key of img.bigDataNames) {
+      const size = await fileSize(bigDataPath(path.join(store.images.dir, img.id), key));
+      if (size === null) add(section, img.id, `image ${img.id}: data item ${JSON.stringify(key)}: image data item is missing`);
+      else if (img.bigDataSizes[key] !== undefined && img.bigDataSizes[key] !== size) {
+        add(section, img.id, `image ${img.id}: data item ${JSON.stringify(key)}: image data item has incorrect size`);
+      }
+    }
+  }
+  const imageIDs = new Set(images.map((i) => i.id));
+  for (const c of containers) {
+    if (c.image !== '' && !imageIDs.has(c.image)) add(report.containers, c.id, `image ${c.image}: image missing`);
+    for (const e of report.images[c.image] ?? []) add(report.containers, c.id, e);
+    if (c.layer !== '' && !byID.has(c.layer)) add(report.containers, c.id, `container ${c.id}: layer ${c.layer}: container layer is missing`);
+    for (const key of c.bigDataNames) {
+      const size = await fileSize(bigDataPath(path.join(store.containers.dir, c.id), key));
+      if (size === null) add(report.containers, c.id, `container ${c.id}: data item ${JSON.stringify(key)}: container data item is missing`);
+      else if (c.bigDataSizes[key] !== undefined && c.bigDataSizes[key] !== size) {
+        add(report.containers, c.id, `container ${c.id}: data item ${JSON.stringify(key)}: container data item has incorrect size`);
+      }
+    }
+  }
+  return report;
+}
+
+function isGone(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return ['ERR_LAYER_UNKNOWN', 'ERR_IMAGE_UNKNOWN', 'ERR_CONTAINER_UNKNOWN', 'ERR_NOT_A_LAYER', 'ERR_NOT_AN_IMAGE', 'ERR_NOT_A_CONTAINER', 'ENOENT'].includes(code);
+}
+
+/**
+ * Repairs what checkStore reported (check -r): containers only with `force`, then images (with
+ * their now-unused layers), then layers (known ones deepest first, then driver-only ones).
+ * Read-only items are never touched. Returns the repair errors ("already gone" is not one).
+ */
+export async function repairStore(store: Store, report: CheckReport, opts: { force?: boolean } = {}): Promise<Error[]> {
+  const errors: Error[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      if (!isGone(err)) errors.push(new Error(`${what}: ${(err as Error).message}`, { cause: err }));
+    }
+  };
+  if (opts.force) for (const id of Object.keys(report.containers)) await attempt(`deleting container ${id}`, () => store.deleteContainer(id));
+  for (const id of Object.keys(report.images)) await attempt(`deleting image ${id}`, () => store.deleteImage(id));
+  const layerStore = await store.layerStore();
+  const known = new Map((await layerStore.layers()).map((l) => [l.id, l]));
+  const depth = (id: string): number => {
+    let d = 0;
+    for (let p = known.get(id)?.parent ?? ''; p !== '' && d < 1000; p = known.get(p)?.parent ?? '') d++;
+    return d;
+  };
+  const ids = Object.keys(report.layers);
+  const recorded = ids.filter((id) => known.has(id)).sort((a, b) => depth(b) - depth(a));
+  const driverOnly = ids.filter((id) => !known.has(id));
+  for (const id of recorded) {
+    await attempt(`deleting layer ${id}`, async () => {
+      const ctr = (await store.listContainers()).find((c) => c.layer === id);
+      if (ctr) throw new Error(`layer ${id} used by container ${ctr.id}: layer is in use by a container`);
+      await layerStore.unmount(id, true).catch(() => {});
+      await store.delete(id);
+    });
+  }
+  const driver = await store.driver();
+  for (const id of driverOnly) await attempt(`deleting storage layer ${id}`, () => driver.remove(id));
+  return errors;
+}
+
+/**
+ * gc: image and container directories named like an ID without a record, and driver layers
+ * without a layer record (with their tar-split file and data directory).
+ */
+export async function garbageCollect(store: Store): Promise<void> {
+  const sweepDirs = async (dir: string, keep: Set<string>): Promise<void> => {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) if (HEX64.test(name) && !keep.has(name)) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+  };
+  const images = new Set((await store.images.list()).map((i) => i.id));
+  await sweepDirs(store.images.dir, images);
+  const containers = new Set((await store.containers.list()).map((c) => c.id));
+  await sweepDirs(store.containers.dir, containers);
+  const layerStore = await store.layerStore();
+  const driver = await store.driver();
+  await layerStore.withWriteLock(async () => {
+    const known = new Set((await layerStore.layers()).map((l) => l.id));
+    for (const id of await listDriverLayers(driver)) {
+      if (known.has(id)) continue;
+      await driver.remove(id);
+      await fs.rm(path.join(layerStore.paths.layerDir, `${id}.tar-split.gz`), { force: true });
+      await fs.rm(path.join(layerStore.paths.layerDir, id), { recursive: true, force: true });
+    }
+  });
+}
+
+

@@ -1,0 +1,41 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { canonicalDriverName } from '@cs/drivers';
+import { IncompleteOptionsError, NotSupportedError } from './errors.js';
+import { ROOT_GRAPH_ROOT, ROOT_RUN_ROOT, additionalImageStores, type ResolvedStoreOptions, type StoreOptions } from './options.js';
+
+/**
+ * Applies upstream's open-time rules: at least one root must be given; the other comes from the
+ * compiled-in default; relative roots become absolute against the working directory.
+ */
+export function resolveStoreOptions(opts: StoreOptions): Omit<ResolvedStoreOptions, 'driver'> & { driver: string } {
+  if (!opts.graphRoot && !opts.runRoot) throw new IncompleteOptionsError();
+  if (opts.imageStore) throw new NotSupportedError('the split image store (imagestore option)');
+  const graphRoot = path.resolve(opts.graphRoot || ROOT_GRAPH_ROOT);
+  const runRoot = path.resolve(opts.runRoot || ROOT_RUN_ROOT);
+  const driver = opts.driver ? canonicalDriverName(opts.driver) : '';
+  const driverOptions = [...(opts.driverOptions ?? [])];
+  return {
+    graphRoot,
+    runRoot,
+    driver,
+    driverOptions,
+    transientStore: opts.transientStore ?? false,
+    uidMap: opts.uidMap ?? [],
+    gidMap: opts.gidMap ?? [],
+    additionalImageStores: driver === '' ? [] : additionalImageStores(driverOptions, driver).map((d) => path.resolve(d)),
+  };
+}
+
+/** Driver homes already present in the graph root, in upstream's priority order (vfs is never "prior"). */
+export async function priorDrivers(graphRoot: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of ['overlay', 'aufs', 'btrfs', 'zfs']) {
+    try {
+      if ((await fs.stat(path.join(graphRoot, name))).isDirectory()) found.push(name);
+    } catch {
+      // absent
+    }
+  }
+  return found;
+}

@@ -1,0 +1,933 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { openDriver, type Driver, type MountOpts } from '@cs/drivers';
+import '@cs/drivers-vfs';
+import '@cs/drivers-overlay';
+import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image } from '@cs/images';
+import {
+  LayerInUseError,
+  LayerStore,
+  LayerUnknownError,
+  type CreateLayerOptions,
+  type DiffOptions,
+  type Layer,
+  type PutLayerOptions,
+} from '@cs/layers';
+import { ContainerStore, ContainerUnknownError, type Container, type CreateContainerOptions } from '@cs/containers';
+import { DuplicateIDError, ReadOnlyStoreError, type GenericValue, type IDMap } from '@cs/records';
+import type { Change } from '@cs/archive';
+import { ContainerNameInUseError, DriverAmbiguousError, ImageInUseError, LayerMountedError, NotFoundError, StoreClosedError } from './errors.js';
+import { GraphLock } from './graph-lock.js';
+import { additionalImageStores, type ResolvedStoreOptions, type StoreOptions } from './options.js';
+import { priorDrivers, resolveStoreOptions } from './resolve-options.js';
+import { parentOwners, type ParentOwners } from './parent-owners.js';
+
+/** Version reported by `version` (the Go library generation whose on-disk format we write). */
+export const STORE_VERSION = '1.43.0';
+
+export type ItemKind = 'layer' | 'image' | 'container';
+
+/** The parts of the store that depend on the driver; re-created when another process shuts the driver down. */
+interface DriverParts {
+  driver: Driver;
+  layers: LayerStore;
+  roLayers: LayerStore[];
+}
+
+/**
+ * The containers/storage Store: a graph driver plus the layer, image and container stores of one
+ * graph root, under the graph lock and the lock order of on-disk.md §3.3
+ * (storage.lock → layers.lock (+ read-only stores) → images.lock (+ read-only) → containers.lock).
+ */
+export class Store {
+  readonly options: ResolvedStoreOptions;
+  readonly #graph: GraphLock;
+  #parts: DriverParts;
+  readonly images: ImageStore;
+  readonly roImages: ImageStore[];
+  readonly containers: ContainerStore;
+  #closed = false;
+
+  private constructor(
+    options: ResolvedStoreOptions,
+    graph: GraphLock,
+    parts: DriverParts,
+    images: ImageStore,
+    roImages: ImageStore[],
+    containers: ContainerStore,
+  ) {
+    this.options = options;
+    this.#graph = graph;
+    this.#parts = parts;
+    this.images = images;
+    this.roImages = roImages;
+    this.containers = containers;
+  }
+
+  /** Opens (creating as needed) the store described by `opts`. */
+  static async open(opts: StoreOptions): Promise<Store> {
+    const resolved = resolveStoreOptions(opts);
+    await fs.mkdir(resolved.runRoot, { recursive: true, mode: 0o700 });
+    const graph = await GraphLock.open(resolved.graphRoot);
+    let parts: DriverParts | undefined;
+    try {
+      parts = await graph.run(async () => {
+        if (resolved.driver === '') {
+          resolved.driver = await chooseDriver(resolved);
+          resolved.additionalImageStores = additionalImageStores(resolved.driverOptions, resolved.driver).map((d) => path.resolve(d));
+        }
+        return openDriverParts(resolved);
+      });
+      const drv = resolved.driver;
+      const images = await ImageStore.open(path.join(resolved.graphRoot, `${drv}-images`), {
+        runDir: path.join(resolved.runRoot, `${drv}-images`),
+      });
+      const roImages: ImageStore[] = [];
+      for (const dir of resolved.additionalImageStores) roImages.push(await ImageStore.open(path.join(dir, `${drv}-images`), { readOnly: true }));
+      // Transient store: container records (and their lock) live under the run root.
+      const ctrRoot = resolved.transientStore ? resolved.runRoot : resolved.graphRoot;
+      const containers = await ContainerStore.open(path.join(ctrRoot, `${drv}-containers`), {
+        runDir: path.join(resolved.runRoot, `${drv}-containers`),
+      });
+      return new Store(resolved, graph, parts, images, roImages, containers);
+    } catch (err) {
+      if (parts) await closeParts(parts);
+      await graph.close();
+      throw err;
+    }
+  }
+
+  get graphRoot(): string {
+    return this.options.graphRoot;
+  }
+  get runRoot(): string {
+    return this.options.runRoot;
+  }
+  get driverName(): string {
+    return this.options.driver;
+  }
+
+  /** The read-write layer store (after a freshness check of the driver). */
+  async layerStore(): Promise<LayerStore> {
+    await this.#fresh();
+    return this.#parts.layers;
+  }
+
+  /** The graph driver (after a freshness check). */
+  async driver(): Promise<Driver> {
+    await this.#fresh();
+    return this.#parts.driver;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+
+  /** Takes the graph lock briefly; re-opens the driver when another process shut it down. */
+  async #fresh(): Promise<void> {
+    this.#check();
+    await this.#graph.run((changed) => this.#reloadIf(changed));
+  }
+
+  async #reloadIf(changed: boolean): Promise<void> {
+    if (!changed) return;
+    const old = this.#parts;
+    this.#parts = await openDriverParts(this.options);
+    await closeParts(old, false);
+  }
+
+  /** Runs `fn` holding the graph lock (mounts, unmounts, shutdown). */
+  async #underGraphLock<T>(fn: (parts: DriverParts) => Promise<T>): Promise<T> {
+    this.#check();
+    return this.#graph.run(async (changed) => {
+      await this.#reloadIf(changed);
+      return fn(this.#parts);
+    });
+  }
+
+  /** Read-write layers first, then read-only ones; callers get the store a layer lives in. */
+  async #findLayer(ref: string): Promise<{ store: LayerStore; layer: Layer }> {
+    const { layers, roLayers } = this.#parts;
+    for (const s of [layers, ...roLayers]) {
+      try {
+        return { store: s, layer: await s.get(ref) };
+      } catch (err) {
+        if (!(err instanceof LayerUnknownError)) throw err;
+      }
+    }
+    throw new LayerUnknownError(ref);
+  }
+
+  async #findImage(ref: string): Promise<{ store: ImageStore; image: Image }> {
+    for (const s of [this.images, ...this.roImages]) {
+      try {
+        return { store: s, image: await s.get(ref) };
+      } catch (err) {
+        if (!(err instanceof ImageUnknownError) && (err as { code?: string }).code !== 'ERR_AMBIGUOUS_ID') throw err;
+      }
+    }
+    throw new ImageUnknownError(ref);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /**
+   * Shuts the driver down (overlay releases its home bind mount) and records it in storage.lock.
+   * With layers mounted: refused (LayerMountedError); with `force` every mounted layer is
+   * unmounted first, and the same error is still raised (HEAD behaviour). The Store stays open
+   * either way unless the shutdown succeeded.
+   */
+  async shutdown(force = false): Promise<string[]> {
+    if (this.#closed) return [];
+    const unmounted: string[] = [];
+    await this.#underGraphLock(async (parts) => {
+      const mounted = (await parts.layers.layers()).filter((l) => l.mountCount > 0);
+      if (mounted.length > 0) {
+        if (force) {
+          for (const l of mounted) {
+            await parts.layers.unmount(l.id, true);
+            unmounted.push(l.id);
+          }
+        }
+        throw new LayerMountedError(mounted.map((l) => l.id));
+      }
+      await this.#graph.touch();
+      await parts.driver.cleanup();
+    });
+    await this.close();
+    return unmounted;
+  }
+
+  /** Releases lock files without tearing the driver down (mounts stay; the next open picks them up). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeParts(this.#parts);
+    await this.images.close();
+    for (const s of this.roImages) await s.close();
+    await this.containers.close();
+    await this.#graph.close();
+  }
+
+  /** `status`: roots, driver name and options, then the driver's own pairs. */
+  async status(): Promise<Array<[string, string]>> {
+    const driver = await this.driver();
+    return [
+      ['Root', this.graphRoot],
+      ['Run Root', this.runRoot],
+      ['Driver Name', driver.name],
+      ['Driver Options', `[${this.options.driverOptions.join(' ')}]`],
+      ...(await driver.status()),
+    ];
+  }
+
+  version(): Array<[string, string]> {
+    return [['Version', STORE_VERSION]];
+  }
+
+  // ---- layers -------------------------------------------------------------------------------
+
+  /** An empty layer (create-layer); `parent` may be a name or ID prefix. */
+  async createLayer(opts: CreateLayerOptions = {}): Promise<Layer> {
+    return (await this.putLayer(opts)).layer;
+  }
+
+  /**
+   * A layer from a tarball in any compression (import-layer, upstream PutLayer). Holds the layer
+   * write lock for the whole creation; on failure nothing of the layer remains.
+   */
+  async putLayer(opts: PutLayerOptions, diff?: AsyncIterable<Uint8Array>): Promise<{ layer: Layer; size: number }> {
+    const layers = await this.layerStore();
+    const o: PutLayerOptions = { ...opts, uidMap: opts.uidMap ?? this.options.uidMap, gidMap: opts.gidMap ?? this.options.gidMap };
+    if (o.parent) {
+      const parent = await this.#findLayer(o.parent);
+      if (parent.store !== layers) throw new ReadOnlyStoreError('a parent layer in a read-only store cannot be built on by this driver');
+      o.parent = parent.layer.id;
+    }
+    return layers.put(o, diff);
+  }
+
+  /** Every layer: read-write store first, then read-only stores. */
+  async layers(): Promise<Layer[]> {
+    await this.#fresh();
+    const out: Layer[] = [];
+    for (const s of [this.#parts.layers, ...this.#parts.roLayers]) out.push(...(await s.layers()));
+    return out;
+  }
+
+  async layer(ref: string): Promise<Layer> {
+    await this.#fresh();
+    return (await this.#findLayer(ref)).layer;
+  }
+
+  async layersByCompressedDigest(digest: string): Promise<Layer[]> {
+    await this.#fresh();
+    const out: Layer[] = [];
+    for (const s of [this.#parts.layers, ...this.#parts.roLayers]) out.push(...(await s.layersByCompressedDigest(digest)));
+    return out;
+  }
+
+  async layersByUncompressedDigest(digest: string): Promise<Layer[]> {
+    await this.#fresh();
+    const out: Layer[] = [];
+    for (const s of [this.#parts.layers, ...this.#parts.roLayers]) out.push(...(await s.layersByUncompressedDigest(digest)));
+    return out;
+  }
+
+  async setLayerBigData(ref: string, key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+    await (await this.layerStore()).setBigData(ref, key, data);
+  }
+
+  async layerBigData(ref: string, key: string): Promise<Readable> {
+    await this.#fresh();
+    const { store, layer } = await this.#findLayer(ref);
+    return store.bigData(layer.id, key);
+  }
+
+  async layerBigDataNames(ref: string): Promise<string[]> {
+    await this.#fresh();
+    return (await this.#findLayer(ref)).layer.bigDataNames;
+  }
+
+  /**
+   * delete-layer: refused while the layer has children, is an image's top or mapped layer, or is
+   * a container's layer. Lock order layers (W) → images (W) → containers (W).
+   */
+  async deleteLayer(ref: string): Promise<void> {
+    const layers = await this.layerStore();
+    await layers.withWriteLock(async () => {
+      let id: string;
+      try {
+        id = await layers.lookup(ref);
+      } catch (err) {
+        if (err instanceof LayerUnknownError) throw new NotFoundError(ref, 'layer');
+        throw err;
+      }
+      await this.images.write(async (images) => {
+        const user = images.list().find((img) => img.topLayer === id);
+        if (user) throw new LayerInUseError(id, 'image', user.id);
+        await this.containers.write(async (containers) => {
+          const ctr = containers.list().find((c) => c.layer === id);
+          if (ctr) throw new LayerInUseError(id, 'container', ctr.id);
+          await layers.delete(id);
+          for (const img of images.list()) if (img.mappedTopLayers.includes(id)) await images.removeMappedTopLayer(img.id, id);
+        });
+      });
+    });
+  }
+
+  // ---- mounting -----------------------------------------------------------------------------
+
+  /**
+   * Mounts a container's layer (with its mount label) or a layer of the read-write store and
+   * returns the mount point; each call counts one more mount. Holds storage.lock throughout.
+   */
+  async mount(ref: string, opts: MountOpts = {}): Promise<string> {
+    return this.#underGraphLock(async (parts) => {
+      const target = await this.#mountTarget(ref, parts);
+      return parts.layers.mount(target.layerID, { ...target.opts, ...opts });
+    });
+  }
+
+  /** Drops one mount (all with `force`). Returns true while the layer stays mounted. */
+  async unmount(ref: string, force = false): Promise<boolean> {
+    return this.#underGraphLock(async (parts) => {
+      const target = await this.#mountTarget(ref, parts);
+      return parts.layers.unmount(target.layerID, force);
+    });
+  }
+
+  /** How many mounts of the container's or layer's layer are outstanding. */
+  async mounted(ref: string): Promise<number> {
+    await this.#fresh();
+    const target = await this.#mountTarget(ref, this.#parts);
+    return this.#parts.layers.mounted(target.layerID);
+  }
+
+  /** Mounts an image's top layer read-only (mount -r). */
+  async mountImage(ref: string, opts: MountOpts = {}): Promise<string> {
+    return this.#underGraphLock(async (parts) => {
+      const { image, store } = await this.#findImage(ref);
+      if (image.topLayer === '') throw new LayerUnknownError(ref);
+      if (store.readOnly) throw new ReadOnlyStoreError('mounting read/only store images is not allowed');
+      return parts.layers.mount(image.topLayer, { ...opts, readOnly: true });
+    });
+  }
+
+  async unmountImage(ref: string, force = false): Promise<boolean> {
+    return this.#underGraphLock(async (parts) => {
+      const { image } = await this.#findImage(ref);
+      if (image.topLayer === '') throw new LayerUnknownError(ref);
+      return parts.layers.unmount(image.topLayer, force);
+    });
+  }
+
+  async #mountTarget(ref: string, parts: DriverParts): Promise<{ layerID: string; opts: MountOpts }> {
+    const ctr = await this.#maybeContainer(ref);
+    if (ctr && ctr.layer === '') throw new LayerUnknownError(ref);
+    if (ctr) {
+      const label = ctr.flags['MountLabel'];
+      const mountOpts = ctr.flags['MountOpts'];
+      return {
+        layerID: ctr.layer,
+        opts: {
+          mountLabel: typeof label === 'string' && label !== '' ? label : undefined,
+          uidMaps: ctr.uidMap,
+          gidMaps: ctr.gidMap,
+          options: Array.isArray(mountOpts) ? mountOpts.filter((o): o is string => typeof o === 'string') : undefined,
+        },
+      };
+    }
+    try {
+      return { layerID: await parts.layers.lookup(ref), opts: {} };
+    } catch (err) {
+      if (!(err instanceof LayerUnknownError)) throw err;
+      for (const ro of parts.roLayers) {
+        if (await ro.exists(ref)) throw new ReadOnlyStoreError('mounting read/only store images is not allowed');
+      }
+      throw err;
+    }
+  }
+
+  // ---- diffs --------------------------------------------------------------------------------
+
+  /** The layer's changes as a tarball: original bytes from the tar-split when possible (layer-diff.md §5). */
+  async diff(from: string | null, to: string, opts: DiffOptions = {}): Promise<Readable> {
+    const layers = await this.layerStore();
+    return layers.diff(from, to, opts);
+  }
+
+  async changes(from: string | null, to: string): Promise<Change[]> {
+    return (await this.layerStore()).changes(from, to);
+  }
+
+  async diffSize(from: string | null, to: string): Promise<number> {
+    return (await this.layerStore()).diffSize(from, to);
+  }
+
+  /** Applies a tarball onto an existing read-write layer; returns the applied size. */
+  async applyDiff(to: string, diff: AsyncIterable<Uint8Array>): Promise<number> {
+    return (await this.layerStore()).applyDiff(to, diff);
+  }
+
+  // ---- sizes and owners ---------------------------------------------------------------------
+
+  /** Recorded uncompressed size, or the driver's diff size when none was recorded. */
+  async layerSize(ref: string): Promise<number> {
+    await this.#fresh();
+    const { store, layer } = await this.#findLayer(ref);
+    if (layer.uncompressedDigest !== '') return layer.uncompressedSize;
+    return store.diffSize(null, layer.id);
+  }
+
+  /** Host UIDs/GIDs owning the directories above the mounted layer that its ID maps do not cover. */
+  async layerParentOwners(ref: string): Promise<ParentOwners> {
+    await this.#fresh();
+    const { layer } = await this.#findLayer(ref);
+    return parentOwners(layer);
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  /** create-image: the top layer (name, ID or prefix; '' for none) must exist. Lock order layers (R) → images (W). */
+  async createImage(opts: CreateImageOptions & { topLayer?: string } = {}): Promise<Image> {
+    const layers = await this.layerStore();
+    return layers.withReadLock(async () => {
+      let topLayer = '';
+      if (opts.topLayer) topLayer = (await this.#findLayer(opts.topLayer)).layer.id;
+      return this.images.create({ ...opts, topLayer });
+    });
+  }
+
+  /** Every image: read-write store first; read-only images whose ID the read-write store has are skipped. */
+  async listImages(): Promise<Image[]> {
+    this.#check();
+    const out = await this.images.list();
+    const seen = new Set(out.map((i) => i.id));
+    for (const s of this.roImages) for (const img of await s.list()) if (!seen.has(img.id)) out.push(img);
+    return out;
+  }
+
+  async image(ref: string): Promise<Image> {
+    this.#check();
+    return (await this.#findImage(ref)).image;
+  }
+
+  async imagesByDigest(digest: string): Promise<Image[]> {
+    this.#check();
+    const out: Image[] = [];
+    for (const s of [this.images, ...this.roImages]) out.push(...(await s.byDigest(digest)));
+    return out;
+  }
+
+  async imagesByTopLayer(ref: string): Promise<Image[]> {
+    this.#check();
+    const id = (await this.#findLayer(ref)).layer.id;
+    const out: Image[] = [];
+    for (const s of [this.images, ...this.roImages]) out.push(...(await s.byTopLayer(id)));
+    return out;
+  }
+
+  async setImageBigData(ref: string, key: string, data: Uint8Array | string, digestManifest?: (d: Uint8Array) => string | Promise<string>): Promise<void> {
+    this.#check();
+    await this.images.setBigData(ref, key, data, { digestManifest });
+  }
+
+  async imageBigData(ref: string, key: string): Promise<Buffer> {
+    const { store, image } = await this.#findImage(ref);
+    return store.bigData(image.id, key);
+  }
+
+  async imageBigDataSize(ref: string, key: string): Promise<number> {
+    const { store, image } = await this.#findImage(ref);
+    return store.bigDataSize(image.id, key);
+  }
+
+  async imageBigDataDigest(ref: string, key: string): Promise<string> {
+    const { store, image } = await this.#findImage(ref);
+    return store.bigDataDigest(image.id, key);
+  }
+
+  async imageBigDataNames(ref: string): Promise<string[]> {
+    return (await this.#findImage(ref)).image.bigDataNames;
+  }
+
+  /** `<graphroot>/<driver>-images/<ID>/userdata`, created. */
+  async imageDirectory(ref: string): Promise<string> {
+    this.#check();
+    return this.images.imageDir(ref);
+  }
+
+  async imageRunDirectory(ref: string): Promise<string> {
+    this.#check();
+    return this.images.imageRunDir(ref);
+  }
+
+  /**
+   * Size of an image: every layer in the chains of its top and mapped top layers, each once
+   * (recorded size, or the driver's count), plus its big-data items.
+   */
+  async imageSize(ref: string): Promise<number> {
+    await this.#fresh();
+    const { image } = await this.#findImage(ref);
+    const seen = new Set<string>();
+    let size = 0;
+    for (const top of [image.topLayer, ...image.mappedTopLayers]) {
+      let id = top;
+      while (id !== '' && !seen.has(id)) {
+        seen.add(id);
+        const { store, layer } = await this.#findLayer(id);
+        size += layer.uncompressedDigest !== '' ? layer.uncompressedSize : await store.diffSize(null, layer.id);
+        id = layer.parent;
+      }
+    }
+    for (const key of image.bigDataNames) size += image.bigDataSizes[key] ?? 0;
+    return size;
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  async #maybeContainer(ref: string): Promise<Container | null> {
+    try {
+      return await this.containers.get(ref);
+    } catch (err) {
+      if (err instanceof ContainerUnknownError || (err as { code?: string }).code === 'ERR_AMBIGUOUS_ID') return null;
+      throw err;
+    }
+  }
+
+  /**
+   * create-container: a new read-write layer on the image's top layer ('' or absent: no image,
+   * an empty base layer), then the record. Lock order layers (W) → images (W) → containers (W);
+   * if the record cannot be written, the layer goes again.
+   */
+  async createContainer(opts: Omit<CreateContainerOptions, 'layer'> & { mountLabel?: string; volatile?: boolean } = {}): Promise<Container> {
+    const layers = await this.layerStore();
+    return layers.withWriteLock(() =>
+      this.images.write(async () => {
+        let imageID = '';
+        let topLayer = '';
+        if (opts.image) {
+          const { image } = await this.#findImage(opts.image);
+          imageID = image.id;
+          topLayer = image.topLayer;
+        }
+        const uidMap = opts.uidMap ?? this.options.uidMap;
+        const gidMap = opts.gidMap ?? this.options.gidMap;
+        return this.containers.write(async (containers) => {
+          // Checked before the layer exists, so a clash leaves nothing behind.
+          if (opts.id && containers.list().some((c) => c.id === opts.id)) throw new DuplicateIDError('container', opts.id);
+          for (const name of opts.names ?? []) {
+            const owner = containers.list().find((c) => c.names.includes(name));
+            if (owner) throw new ContainerNameInUseError(name, owner.id);
+          }
+          const layer = await layers.create({
+            parent: topLayer || undefined,
+            writeable: true,
+            mountLabel: opts.mountLabel,
+            uidMap,
+            gidMap,
+          });
+          const flags: Record<string, GenericValue> = { MountLabel: opts.mountLabel ?? '', ProcessLabel: '', ...(opts.flags ?? {}) };
+          if (opts.volatile) flags['Volatile'] = true;
+          try {
+            return await containers.create({
+              ...opts,
+              image: imageID,
+              layer: layer.id,
+              uidMap,
+              gidMap,
+              flags,
+              volatileFile: opts.volatileFile ?? this.options.transientStore,
+            });
+          } catch (err) {
+            await layers.delete(layer.id).catch(() => {});
+            throw err;
+          }
+        });
+      }),
+    );
+  }
+
+  async listContainers(): Promise<Container[]> {
+    this.#check();
+    return this.containers.list();
+  }
+
+  async container(ref: string): Promise<Container> {
+    this.#check();
+    return this.containers.get(ref);
+  }
+
+  async setContainerBigData(ref: string, key: string, data: Uint8Array | string): Promise<void> {
+    this.#check();
+    await this.containers.setBigData(ref, key, data);
+  }
+
+  async containerBigData(ref: string, key: string): Promise<Buffer> {
+    this.#check();
+    return this.containers.bigData(ref, key);
+  }
+
+  async containerBigDataSize(ref: string, key: string): Promise<number> {
+    this.#check();
+    return this.containers.bigDataSize(ref, key);
+  }
+
+  async containerBigDataDigest(ref: string, key: string): Promise<string> {
+    this.#check();
+    return this.containers.bigDataDigest(ref, key);
+  }
+
+  async containerBigDataNames(ref: string): Promise<string[]> {
+    this.#check();
+    return this.containers.bigDataNames(ref);
+  }
+
+  /** `<graphroot>/<driver>-containers/<ID>/userdata`, created (0700). */
+  async containerDirectory(ref: string): Promise<string> {
+    this.#check();
+    return this.containers.containerDir(ref);
+  }
+
+  /** `<runroot>/<driver>-containers/<ID>/userdata`, created (0700). */
+  async containerRunDirectory(ref: string): Promise<string> {
+    this.#check();
+    return this.containers.containerRunDir(ref);
+  }
+
+  /** Size of the container layer's changes + its big data + the files in its two userdata dirs. */
+  async containerSize(ref: string): Promise<number> {
+    const layers = await this.layerStore();
+    const ctr = await this.containers.get(ref);
+    let size = ctr.layer === '' ? 0 : await layers.diffSize(null, ctr.layer);
+    for (const key of ctr.bigDataNames) size += ctr.bigDataSizes[key] ?? 0;
+    for (const dir of [await this.containers.containerDir(ctr.id), await this.containers.containerRunDir(ctr.id)]) size += await treeFileSize(dir);
+    return size;
+  }
+
+  async containerParentOwners(ref: string): Promise<ParentOwners> {
+    const layers = await this.layerStore();
+    const ctr = await this.containers.get(ref);
+    return parentOwners(await layers.get(ctr.layer));
+  }
+
+  /** delete-container: its layer, its record and both userdata parents. Lock order layers → images → containers. */
+  async deleteContainer(ref: string): Promise<void> {
+    const layers = await this.layerStore();
+    await layers.withWriteLock(() =>
+      this.images.write(() =>
+        this.containers.write(async (containers) => {
+          let ctr: Container;
+          try {
+            ctr = containers.get(ref);
+          } catch (err) {
+            if (err instanceof ContainerUnknownError) throw new NotFoundError(ref, 'container');
+            throw err;
+          }
+          if (ctr.layer !== '' && (await layers.exists(ctr.layer))) await layers.delete(ctr.layer);
+          await containers.delete(ctr.id);
+        }),
+      ),
+    );
+  }
+
+  // ---- images: deletion ---------------------------------------------------------------------
+
+  /**
+   * delete-image: refused while a container uses the image. With `commit` (default) the image
+   * goes and so do the layers that become unused: its mapped top layers, then the top layer and
+   * its parents, stopping at a layer a container or another image uses or that has other
+   * children. `commit: false` (delete-image -t) only computes the list. Returns the layer IDs.
+   */
+  async deleteImage(ref: string, commit = true): Promise<string[]> {
+    const layers = await this.layerStore();
+    return layers.withWriteLock(() =>
+      this.images.write(async (images) =>
+        this.containers.write(async (containers) => {
+          let image: Image;
+          try {
+            image = images.get(ref);
+          } catch (err) {
+            if (err instanceof ImageUnknownError) throw new NotFoundError(ref, 'image');
+            throw err;
+          }
+          const user = containers.list().find((c) => c.image === image.id);
+          if (user) throw new ImageInUseError(user.id);
+          const allLayers = await layers.layers();
+          const otherImages = images.list().filter((i) => i.id !== image.id);
+          const usedByOthers = new Set<string>();
+          for (const i of otherImages) for (const l of [i.topLayer, ...i.mappedTopLayers]) usedByOthers.add(l);
+          for (const c of containers.list()) usedByOthers.add(c.layer);
+          const byID = new Map(allLayers.map((l) => [l.id, l]));
+          const childCount = new Map<string, number>();
+          for (const l of allLayers) if (l.parent !== '') childCount.set(l.parent, (childCount.get(l.parent) ?? 0) + 1);
+          const doomed: string[] = [];
+          const removeOne = (id: string): void => {
+            doomed.push(id);
+            const parent = byID.get(id)?.parent ?? '';
+            if (parent !== '') childCount.set(parent, (childCount.get(parent) ?? 1) - 1);
+          };
+          for (const id of image.mappedTopLayers) {
+            if (byID.has(id) && !usedByOthers.has(id) && (childCount.get(id) ?? 0) === 0) removeOne(id);
+          }
+          let id = image.topLayer;
+          while (id !== '' && byID.has(id) && !usedByOthers.has(id) && (childCount.get(id) ?? 0) === 0) {
+            removeOne(id);
+            id = byID.get(id)!.parent;
+          }
+          if (!commit) return doomed;
+          await images.delete(image.id);
+          for (const l of doomed) await layers.delete(l);
+          return doomed;
+        }),
+      ),
+    );
+  }
+
+  // ---- generic: names, metadata, existence, unchecked delete ------------------------------------
+
+  /** Which kind a reference names, searched layers → images → containers; null when none. */
+  async lookupKind(ref: string): Promise<{ kind: ItemKind; id: string } | null> {
+    await this.#fresh();
+    try {
+      return { kind: 'layer', id: (await this.#findLayer(ref)).layer.id };
+    } catch (err) {
+      if (!(err instanceof LayerUnknownError)) throw err;
+    }
+    try {
+      return { kind: 'image', id: (await this.#findImage(ref)).image.id };
+    } catch (err) {
+      if (!(err instanceof ImageUnknownError)) throw err;
+    }
+    const ctr = await this.#maybeContainer(ref);
+    return ctr ? { kind: 'container', id: ctr.id } : null;
+  }
+
+  /** exists: is the reference a layer, an image or a container. */
+  async exists(ref: string): Promise<boolean> {
+    return (await this.lookupKind(ref)) !== null;
+  }
+
+  async #require(ref: string): Promise<{ kind: ItemKind; id: string }> {
+    const found = await this.lookupKind(ref);
+    if (found === null) throw new LayerUnknownError(ref);
+    return found;
+  }
+
+  async names(ref: string): Promise<string[]> {
+    const { kind, id } = await this.#require(ref);
+    if (kind === 'layer') return (await this.#findLayer(id)).layer.names;
+    if (kind === 'image') return (await this.#findImage(id)).image.names;
+    return (await this.containers.get(id)).names;
+  }
+
+  /** Replaces the names; a name another item of the same kind has moves to this one. */
+  setNames(ref: string, names: string[]): Promise<string[]> {
+    return this.#updateNames(ref, 'set', names);
+  }
+
+  /** Adds names (new ones first, as HEAD). */
+  addNames(ref: string, names: string[]): Promise<string[]> {
+    return this.#updateNames(ref, 'add', names);
+  }
+
+  removeNames(ref: string, names: string[]): Promise<string[]> {
+    return this.#updateNames(ref, 'remove', names);
+  }
+
+  async #updateNames(ref: string, op: 'set' | 'add' | 'remove', names: string[]): Promise<string[]> {
+    const { kind, id } = await this.#require(ref);
+    const unique = [...new Set(names)];
+    if (kind === 'layer') {
+      const layers = this.#parts.layers;
+      if (!(await layers.exists(id))) throw new ReadOnlyStoreError('changing names of a layer in a read-only store');
+      if (op === 'add') {
+        const old = (await layers.get(id)).names;
+        return (await layers.setNames(id, [...new Set([...unique, ...old])])).names;
+      }
+      return (op === 'set' ? await layers.setNames(id, unique) : await layers.removeNames(id, unique)).names;
+    }
+    if (kind === 'image') {
+      if (!(await this.images.exists(id))) throw new ReadOnlyStoreError('changing names of an image in a read-only store');
+      const img = op === 'set' ? await this.images.setNames(id, unique) : op === 'add' ? await this.images.addNames(id, unique) : await this.images.removeNames(id, unique);
+      return img.names;
+    }
+    if (op === 'add') {
+      const old = (await this.containers.get(id)).names;
+      return (await this.containers.setNames(id, [...new Set([...unique, ...old])])).names;
+    }
+    const ctr = op === 'set' ? await this.containers.setNames(id, unique) : await this.containers.removeNames(id, unique);
+    return ctr.names;
+  }
+
+  async metadata(ref: string): Promise<string> {
+    const { kind, id } = await this.#require(ref);
+    if (kind === 'layer') return (await this.#findLayer(id)).layer.metadata;
+    if (kind === 'image') return (await this.#findImage(id)).image.metadata;
+    return (await this.containers.get(id)).metadata;
+  }
+
+  async setMetadata(ref: string, metadata: string): Promise<void> {
+    const found = await this.lookupKind(ref);
+    if (found === null) throw new NotFoundError(ref, 'any');
+    if (found.kind === 'layer') await this.#parts.layers.setMetadata(found.id, metadata);
+    else if (found.kind === 'image') await this.images.setMetadata(found.id, metadata);
+    else await this.containers.setMetadata(found.id, metadata);
+  }
+
+  /**
+   * `delete` without safety checks: a container (its layer, record and directories), else an
+   * image record only, else a read-write layer (children, images and containers not checked).
+   */
+  async delete(ref: string): Promise<void> {
+    const layers = await this.layerStore();
+    await layers.withWriteLock(() =>
+      this.images.write((images) =>
+        this.containers.write(async (containers) => {
+          if (containers.exists(ref)) {
+            const ctr = containers.get(ref);
+            if (ctr.layer !== '' && !(await layers.exists(ctr.layer))) throw new NotFoundError(ctr.layer, 'layer');
+            if (ctr.layer !== '') await layers.delete(ctr.layer, { ignoreChildren: true });
+            await containers.delete(ctr.id);
+            return;
+          }
+          if (images.exists(ref)) {
+            await images.delete(images.lookup(ref));
+            return;
+          }
+          if (await layers.exists(ref)) {
+            await layers.delete(ref, { ignoreChildren: true });
+            return;
+          }
+          throw new LayerUnknownError(ref);
+        }),
+      ),
+    );
+  }
+
+  /** Deletes every container, image and layer of the read-write stores (layers newest first). */
+  async wipe(): Promise<void> {
+    const layers = await this.layerStore();
+    await layers.withWriteLock(() =>
+      this.images.write((images) =>
+        this.containers.write(async (containers) => {
+          for (const c of containers.list()) {
+            if (c.layer !== '' && (await layers.exists(c.layer))) await layers.delete(c.layer, { ignoreChildren: true });
+            await containers.delete(c.id);
+          }
+          await images.wipe();
+          await layers.wipe();
+        }),
+      ),
+    );
+  }
+}
+
+async function chooseDriver(opts: ResolvedStoreOptions): Promise<string> {
+  const prior = await priorDrivers(opts.graphRoot);
+  if (prior.length > 1) throw new DriverAmbiguousError(prior);
+  if (prior.length === 1) return prior[0]!;
+  // First working one, as upstream: overlay if it opens here, else vfs.
+  try {
+    const probe = await openDriver('overlay', {
+      graphRoot: opts.graphRoot,
+      runRoot: opts.runRoot,
+      options: opts.driverOptions.filter((o) => o.startsWith('overlay.') || o.startsWith('.')),
+    });
+    await probe.cleanup().catch(() => {});
+    return 'overlay';
+  } catch {
+    return 'vfs';
+  }
+}
+
+async function openReadOnlyLayers(opts: ResolvedStoreOptions, driver: Driver): Promise<LayerStore[]> {
+  const out: LayerStore[] = [];
+  for (const dir of opts.additionalImageStores) {
+    out.push(await LayerStore.open({ driver, layerDir: path.join(dir, `${opts.driver}-layers`), readOnly: true }));
+  }
+  return out;
+}
+
+async function openDriverParts(opts: ResolvedStoreOptions): Promise<DriverParts> {
+  const driver = await openDriver(opts.driver, {
+    graphRoot: opts.graphRoot,
+    runRoot: opts.runRoot,
+    options: opts.driverOptions,
+    uidMaps: opts.uidMap,
+    gidMaps: opts.gidMap,
+  });
+  const layers = await LayerStore.open({ driver, graphRoot: opts.graphRoot, runRoot: opts.runRoot });
+  try {
+    return { driver, layers, roLayers: await openReadOnlyLayers(opts, driver) };
+  } catch (err) {
+    await layers.close();
+    throw err;
+  }
+}
+
+async function closeParts(parts: DriverParts, _cleanup = false): Promise<void> {
+  await parts.layers.close();
+  for (const s of parts.roLayers) await s.close();
+}
+
+export type { IDMap };
+
+/** Apparent size of the regular files under a directory (missing: 0). */
+async function treeFileSize(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += await treeFileSize(p);
+    else if (e.isFile()) total += (await fs.lstat(p)).size;
+  }
+  return total;
+}
