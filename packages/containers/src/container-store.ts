@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { digestOf, generateID } from '@cs/ids';
+import { generateID } from '@cs/ids';
 import {
   BigDataUnknownError,
   CorruptFileError,
@@ -14,6 +14,7 @@ import {
   SizeUnknownError,
   assertStorableID,
   atomicWriteFile,
+  writeBigDataFile,
   bigDataPath,
   dedupeNames,
   encodeGoJSON,
@@ -461,11 +462,8 @@ class ContainerView implements ContainerWriter {
   async setBigData(ref: string, key: string, data: Uint8Array | string): Promise<void> {
     const store = this.s();
     const rec = store.find(ref);
-    const file = bigDataPath(store.objectDir(rec.id), key); // refuses bad keys before anything is written
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const digest = digestOf(bytes);
-    await fs.mkdir(store.objectDir(rec.id), { recursive: true, mode: 0o700 });
-    await atomicWriteFile(file, bytes);
+    const { digest } = await writeBigDataFile(store.objectDir(rec.id), key, bytes);
     const changed =
       rec.bigDataSizes[key] !== bytes.length || rec.bigDataDigests[key] !== digest || !rec.bigDataNames.includes(key);
     rec.bigDataSizes[key] = bytes.length;

@@ -13,7 +13,7 @@ import {
   RecordsError,
   SizeUnknownError,
   assertStorableID,
-  atomicWriteFile,
+  writeBigDataFile,
   dedupeNames as dedupe,
   bigDataPath,
   readRecordArray,
@@ -470,14 +470,13 @@ class ImageView implements ImageWriter {
   async setBigData(ref: string, key: string, data: Uint8Array | string, opts: SetBigDataOptions = {}): Promise<void> {
     const store = this.s();
     const rec = store.find(ref);
-    const file = bigDataPath(store.objectDir(rec.id), key); // refuses bad keys before anything is written
+    bigDataPath(store.objectDir(rec.id), key); // refuses bad keys before anything is computed
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const digest = isManifestKey(key) ? await (opts.digestManifest ?? sha256)(bytes) : sha256(bytes);
     if (!isValidDigest(digest)) {
       throw new InvalidImageDigestError(`digesting manifest: ${JSON.stringify(digest)} is not a valid digest`);
     }
-    await fs.mkdir(store.objectDir(rec.id), { recursive: true, mode: 0o700 });
-    await atomicWriteFile(file, bytes);
+    await writeBigDataFile(store.objectDir(rec.id), key, bytes);
     const changed =
       rec.bigDataSizes[key] !== bytes.length || rec.bigDataDigests[key] !== digest || !rec.bigDataNames.includes(key);
     rec.bigDataSizes[key] = bytes.length;

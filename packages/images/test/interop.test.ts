@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestOf } from '@cs/ids';
-import { ImageStore } from '../src/index.js';
+import { GoTime, ImageStore } from '../src/index.js';
 import { goStore, haveGoCLI } from './go-cli.js';
 
 const available = await haveGoCLI();
@@ -96,5 +96,37 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
 
     await store.delete('renamed');
     expect((await g.go('images', '-q')).trim()).toBe('');
+  });
+
+  it('makes Go wait while we hold the write lock', async () => {
+    store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
+    await store.create({ id: 'held' });
+    let goRun!: Promise<string>;
+    let goDone = 0;
+    let released = 0;
+    await store.write(async () => {
+      goRun = g.go('images', '-q').then((out) => {
+        goDone = Date.now();
+        return out;
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      released = Date.now();
+    });
+    expect((await goRun).trim()).toBe('held');
+    expect(goDone).toBeGreaterThanOrEqual(released);
+  });
+
+  it('keeps our created time (nanoseconds, offset) through a Go rewrite', async () => {
+    const layer = (await g.go('create-layer')).trim();
+    store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
+    const created = GoTime.parse('2015-03-01T10:00:00.123456789-05:00');
+    const img = await store.create({ names: ['a'], topLayer: layer, created });
+    await g.go('add-names', '-n', 'b', img.id);
+    const text = await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8');
+    expect(text).toContain('"created":"2015-03-01T10:00:00.123456789-05:00"');
+    const again = await store.get('b');
+    expect(again.created.toString()).toBe('2015-03-01T10:00:00.123456789-05:00');
+    expect(again.names).toEqual(['a', 'b']); // 1.43's CLI appends added names
+    expect(again.namesHistory).toEqual(['b', 'a']);
   });
 });

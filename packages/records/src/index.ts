@@ -40,3 +40,4 @@ export {
   type RecordKind,
 } from './store-errors.js';
 export { dedupeNames, assertStorableID } from './record-ids.js';
+export { writeBigDataFile } from './big-data-file.js';

@@ -103,3 +103,27 @@ describe('readRecordArray / writeRecordArray', () => {
     expect((err as Error).message).toContain(detail);
   });
 });
+
+import { writeBigDataFile } from '../src/big-data-file.js';
+import { digestOf } from '@cs/ids';
+describe('writeBigDataFile', () => {
+  it('creates the object directory and writes bytes or a stream, returning size and digest', async () => {
+    const obj = path.join(dir, 'abc');
+    const r1 = await writeBigDataFile(obj, 'Config/Blob', 'hello');
+    expect(r1).toEqual({ path: path.join(obj, '=Q29uZmlnL0Jsb2I='), size: 5, digest: digestOf('hello') });
+    expect((await fs.stat(obj)).mode & 0o777).toBe(0o700);
+    async function* parts() {
+      yield Buffer.from('hel');
+      yield Buffer.from('lo');
+    }
+    const r2 = await writeBigDataFile(obj, 'manifest', parts());
+    expect(r2).toMatchObject({ size: 5, digest: digestOf('hello') });
+    expect(await fs.readFile(r2.path, 'utf8')).toBe('hello');
+  });
+
+  it('refuses a bad key before creating anything', async () => {
+    const obj = path.join(dir, 'never');
+    await expect(writeBigDataFile(obj, '', 'x')).rejects.toMatchObject({ code: 'ERR_INVALID_BIG_DATA_KEY' });
+    await expect(fs.stat(obj)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
