@@ -137,6 +137,7 @@ describe('openat2', () => {
     expect((await rejection(openat2(dirHandle.fd, 'x', {} as { flags: number }))).code).toBe('ERR_INVALID_ARG_TYPE');
     expect((await rejection(openat2(dirHandle.fd, 'x', { flags: 0, resolve: 1 << 30 }))).code).toBe('EINVAL');
     expect((await rejection(openat2(dirHandle.fd, 'x', { flags: 0, mode: 0o644 }))).code).toBe('EINVAL');
+    expect((await rejection(openat2(dirHandle.fd, 'x', { flags: O.CREAT | O.WRONLY, mode: 0o100644 }))).code).toBe('EINVAL');
   });
 });
 
@@ -179,7 +180,10 @@ describe('*at helpers', () => {
     expect((await stat(join(dir, 'f'))).mode & 0o7777).toBe(0o4755);
     fchmodatSync(AT.FDCWD, join(dir, 'f'), 0o600);
     expect((await stat(join(dir, 'f'))).mode & 0o7777).toBe(0o600);
-    expect((await rejection(fchmodat(dirHandle.fd, 'f', 0o10000))).code).toBe('ERR_OUT_OF_RANGE');
+    await fchmodat(dirHandle.fd, 'f', constants.S_IFREG | 0o644); // file-type bits are ignored, as by fs.chmod
+    expect((await stat(join(dir, 'f'))).mode & 0o7777).toBe(0o644);
+    expect((await rejection(fchmodat(dirHandle.fd, 'f', -1))).code).toBe('ERR_OUT_OF_RANGE');
+    expect((await rejection(fchmodat(dirHandle.fd, 'f', 2 ** 32))).code).toBe('ERR_OUT_OF_RANGE');
     expect((await rejection(fchmodat(dirHandle.fd, 'none', 0o600))).code).toBe('ENOENT');
   });
 

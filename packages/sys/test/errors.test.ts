@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { SysError, isSysError, lgetxattr, lgetxattrSync, llistxattr, lutimens, renameat2 } from '../src/index.js';
 import { rejection, thrown } from './helpers.js';
@@ -39,5 +41,25 @@ describe('error shape', () => {
     const syncErr = thrown(() => lgetxattrSync(join('/tmp', 'x'), undefined as unknown as string));
     expect(syncErr).toBeInstanceOf(TypeError);
     expect(syncErr.code).toBe('ERR_INVALID_ARG_TYPE');
+  });
+});
+
+describe('worker threads', () => {
+  it('each thread gets its own error class; the main thread keeps SysError', async () => {
+    const addonPath = fileURLToPath(new URL('../build/Release/cs_sys.node', import.meta.url));
+    const worker = new Worker([
+      'const { parentPort } = require("node:worker_threads");',
+      `const sys = require(${JSON.stringify(addonPath)});`,
+      'class WorkerError extends Error {}',
+      'sys.setErrorClass(WorkerError);',
+      'sys.llistxattr("/no/such/path").catch((e) => parentPort.postMessage([e.constructor.name, e.code, e.syscall]));',
+    ].join('\n'), { eval: true });
+    const [message] = await Promise.all([
+      new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); }),
+      new Promise((resolve) => worker.once('exit', resolve)),
+    ]);
+    expect(message).toEqual(['WorkerError', 'ENOENT', 'llistxattr']);
+    const err = await rejection(llistxattr('/no/such/path'));
+    expect(err).toBeInstanceOf(SysError);
   });
 });

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ofdGetLock, ofdGetLockSync, ofdLock, ofdTryLock, ofdTryLockSync, ofdUnlock, ofdUnlockSync, type LockKind,
@@ -221,4 +222,29 @@ describe('blocking waits do not starve the event loop or the thread pool', () =>
     await release(child);
     await Promise.all(waiters); // shared read locks: every waiter gets one
   }, 20000);
+});
+
+describe('waits in worker threads', () => {
+  it('a worker terminated while it waits does not crash the process when the wait ends later', async () => {
+    const holder = await openLock();
+    expect(await ofdTryLock(holder.fd, 'w')).toBe(true);
+    const worker = new Worker([
+      'const { parentPort, workerData } = require("node:worker_threads");',
+      'const fs = require("node:fs");',
+      'const sys = require(workerData.addonPath);',
+      'const fd = fs.openSync(workerData.lockPath, "r");',
+      'sys.ofdLock(fd, "r").then(() => parentPort.postMessage("acquired"));',
+      'parentPort.postMessage("waiting");',
+    ].join('\n'), { eval: true, workerData: { addonPath, lockPath } });
+    const [first] = await once(worker, 'message');
+    expect(first).toBe('waiting');
+    await new Promise((r) => setTimeout(r, 50)); // let the wait thread block in fcntl
+    await worker.terminate();
+    await ofdUnlock(holder.fd); // wakes the orphaned wait thread
+    await new Promise((r) => setTimeout(r, 100));
+    // the process is alive and the lock machinery still works
+    const other = await openLock();
+    await ofdLock(other.fd, 'w');
+    expect(await ofdGetLock(holder.fd, 'r')).toEqual({ kind: 'w', pid: -1 });
+  });
 });

@@ -6,12 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The JS SysError class, handed over by the loader; plain Error until then. */
-static napi_ref error_class_ref;
+/* The JS SysError class, handed over by the loader; plain Error until then.
+ * Kept per environment (main thread and each worker thread load the addon separately). */
+typedef struct { napi_ref error_class; } instance_t;
+
+static void free_instance(napi_env env, void *data, void *hint) {
+  instance_t *instance = data;
+  if (instance->error_class) napi_delete_reference(env, instance->error_class);
+  free(instance);
+}
+
+static instance_t *get_instance(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return data;
+}
 
 void sys_set_error_class(napi_env env, napi_value ctor) {
-  if (error_class_ref) napi_delete_reference(env, error_class_ref);
-  napi_create_reference(env, ctor, 1, &error_class_ref);
+  instance_t *instance = get_instance(env);
+  if (!instance) {
+    instance = calloc(1, sizeof *instance);
+    if (!instance || napi_set_instance_data(env, instance, free_instance, NULL) != napi_ok) {
+      free(instance);
+      return;
+    }
+  }
+  if (instance->error_class) napi_delete_reference(env, instance->error_class);
+  napi_create_reference(env, ctor, 1, &instance->error_class);
 }
 
 static void set_string(napi_env env, napi_value obj, const char *key, const char *value) {
@@ -39,7 +60,8 @@ napi_value sys_error(napi_env env, int err, const char *syscall, const char *pat
   napi_value msg, error = NULL, ctor = NULL;
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
   free(message);
-  if (error_class_ref) napi_get_reference_value(env, error_class_ref, &ctor);
+  instance_t *instance = get_instance(env);
+  if (instance && instance->error_class) napi_get_reference_value(env, instance->error_class, &ctor);
   if (!ctor || napi_new_instance(env, ctor, 1, &msg, &error) != napi_ok) {
     napi_create_error(env, NULL, msg, &error);
   }

@@ -53,7 +53,7 @@ static int parse_openat2(napi_env env, napi_value *argv, op_t *op) {
   napi_typeof(env, argv[2], &t);
   if (t != napi_object) return throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The \"how\" argument must be of type object");
   if (get_field(env, argv[2], "flags", UINT32_MAX, true, &flags) != 0) return -1;
-  if (get_field(env, argv[2], "mode", 07777, false, &mode) != 0) return -1;
+  if (get_field(env, argv[2], "mode", UINT32_MAX, false, &mode) != 0) return -1;
   if (get_field(env, argv[2], "resolve", INT64_MAX, false, &resolve) != 0) return -1;
   op->how.flags = (uint64_t)flags | O_CLOEXEC;
   bool creates = (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE;
@@ -84,10 +84,10 @@ static int parse_dirfd_path(napi_env env, napi_value *argv, op_t *op) {
 }
 
 static int parse_mode_at(napi_env env, napi_value *argv, op_t *op) {
-  int mode;
   if (parse_dirfd_path(env, argv, op) != 0) return -1;
-  if (int_arg(env, argv[2], "mode", 0, 07777, &mode) != 0) return -1;
-  op->mode = (mode_t)mode;
+  int64_t mode64;
+  if (arg_int(env, argv[2], "mode", 0, UINT32_MAX, &mode64) != 0) return -1;
+  op->mode = (mode_t)mode64;
   return 0;
 }
 

@@ -131,48 +131,99 @@ napi_value run_async(napi_env env, napi_callback_info info) {
 /* --- dedicated thread: for waits of unbounded length (blocking locks), which would
  * otherwise occupy one of libuv's 4 pool threads each and starve all file I/O --- */
 
+/* Shared by the waiting thread and the tsfn finalizer: if the JS environment goes away first
+ * (a worker thread terminated mid-wait), the thread must not touch the tsfn any more. */
+typedef struct {
+  int refs;
+  bool env_gone;
+} wait_link_t;
+
+static pthread_mutex_t wait_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void link_drop(wait_link_t *link) { /* call with wait_mutex held */
+  if (--link->refs == 0) free(link);
+}
+
 static void thread_settle(napi_env env, napi_value js_callback, void *context, void *data) {
   op_t *op = data;
   if (env) settle(env, op); /* env is NULL when the environment is being torn down */
   op_free(op);
 }
 
+static void tsfn_finalized(napi_env env, void *data, void *hint) {
+  wait_link_t *link = data;
+  pthread_mutex_lock(&wait_mutex);
+  link->env_gone = true;
+  link_drop(link);
+  pthread_mutex_unlock(&wait_mutex);
+}
+
+typedef struct {
+  op_t *op;
+  wait_link_t *link;
+} wait_t;
+
 static void *thread_main(void *data) {
-  op_t *op = data;
-  napi_threadsafe_function tsfn = op->tsfn;
-  op->desc->exec(op);
-  if (napi_call_threadsafe_function(tsfn, op, napi_tsfn_blocking) != napi_ok) op_free(op);
-  napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  wait_t wait = *(wait_t *)data;
+  free(data);
+  napi_threadsafe_function tsfn = wait.op->tsfn;
+  wait.op->desc->exec(wait.op);
+  pthread_mutex_lock(&wait_mutex);
+  if (wait.link->env_gone || napi_call_threadsafe_function(tsfn, wait.op, napi_tsfn_nonblocking) != napi_ok) {
+    op_free(wait.op); /* nobody left to tell */
+  }
+  if (!wait.link->env_gone) napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  link_drop(wait.link);
+  pthread_mutex_unlock(&wait_mutex);
   return NULL;
+}
+
+static void fail_now(napi_env env, op_t *op, int err, const char *syscall) {
+  op->err = err;
+  op->err_syscall = syscall;
+  settle(env, op);
+  op_free(op);
 }
 
 napi_value run_thread(napi_env env, napi_callback_info info) {
   op_t *op;
   napi_value promise = begin(env, info, &op);
   if (!op) return promise;
+  wait_t *wait = malloc(sizeof *wait);
+  wait_link_t *link = calloc(1, sizeof *link);
+  if (!wait || !link) {
+    free(wait);
+    free(link);
+    fail_now(env, op, ENOMEM, "malloc");
+    return promise;
+  }
+  link->refs = 2; /* the thread and the tsfn finalizer */
   napi_value resource_name;
   napi_create_string_utf8(env, op->desc->name, NAPI_AUTO_LENGTH, &resource_name);
   /* the tsfn holds a ref, so a pending wait keeps the process alive like any pending I/O */
-  if (napi_create_threadsafe_function(env, NULL, NULL, resource_name, 0, 1, NULL, NULL, NULL, thread_settle, &op->tsfn) != napi_ok) {
-    op->err = EAGAIN;
-    op->err_syscall = "napi_create_threadsafe_function";
-    settle(env, op);
-    op_free(op);
+  if (napi_create_threadsafe_function(env, NULL, NULL, resource_name, 0, 1, link, tsfn_finalized, NULL, thread_settle,
+                                      &op->tsfn) != napi_ok) {
+    free(wait);
+    free(link);
+    fail_now(env, op, EAGAIN, "napi_create_threadsafe_function");
     return promise;
   }
+  wait->op = op;
+  wait->link = link;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, 64 * 1024); /* the thread only makes one fcntl call */
   pthread_t thread;
-  int rc = pthread_create(&thread, &attr, thread_main, op);
+  int rc = pthread_create(&thread, &attr, thread_main, wait);
   pthread_attr_destroy(&attr);
   if (rc != 0) {
+    free(wait);
+    pthread_mutex_lock(&wait_mutex);
+    link_drop(link); /* the thread's share; the finalizer drops the other */
+    pthread_mutex_unlock(&wait_mutex);
     napi_release_threadsafe_function(op->tsfn, napi_tsfn_release);
-    op->err = rc;
-    op->err_syscall = "pthread_create";
-    settle(env, op);
-    op_free(op);
+    fail_now(env, op, rc, "pthread_create");
   }
   return promise;
 }
