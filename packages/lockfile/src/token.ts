@@ -3,8 +3,13 @@ import { randomFillSync } from 'node:crypto';
 /** Size of the "last write" token at offset 0 of every lock file (on-disk.md §3.4). */
 export const TOKEN_SIZE = 64;
 
-/** Wall clock in nanoseconds: Date.now() gives the epoch, hrtime the sub-millisecond part. */
-const epochAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+/**
+ * Wall clock in nanoseconds, like Go's time.Now().UnixNano(): Date.now() for the milliseconds
+ * (never behind the clock other code reads), hrtime for the digits below them.
+ */
+function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+}
 /** Like Go's lastWriterIDCounter: one counter per process, first token gets 1. */
 let tokenCounter = 0n;
 
@@ -14,7 +19,7 @@ let tokenCounter = 0n;
  */
 export function newToken(): Buffer {
   const token = Buffer.alloc(TOKEN_SIZE);
-  token.writeBigUInt64LE(epochAnchorNs + process.hrtime.bigint(), 0);
+  token.writeBigUInt64LE(nowNs(), 0);
   tokenCounter += 1n;
   token.writeBigUInt64LE(tokenCounter, 8);
   token.writeUInt32LE(process.pid >>> 0, 16);

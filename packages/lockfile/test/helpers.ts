@@ -30,16 +30,18 @@ export function hasCommand(cmd: string): boolean {
 export class Holder {
   readonly child: ChildProcess;
   #lines: AsyncIterator<string>;
+  #stderr = '';
 
   private constructor(child: ChildProcess) {
     this.child = child;
     this.#lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    child.stderr!.on('data', (d) => (this.#stderr += d));
   }
 
   /** Next stdout line (e.g. 'locked'), or throws if the child exits first. */
   async nextLine(): Promise<string> {
     const r = await this.#lines.next();
-    if (r.done) throw new Error(`holder exited early (code ${this.child.exitCode})`);
+    if (r.done) throw new Error(`holder exited early: ${this.#stderr}`);
     return r.value;
   }
 
@@ -53,7 +55,7 @@ export class Holder {
       "print('locked', flush=True)",
       'sys.stdin.readline()',
     ].join('\n');
-    return new Holder(spawn('python3', ['-c', script, mode, ...files], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    return new Holder(spawn('python3', ['-c', script, mode, ...files], { stdio: ['pipe', 'pipe', 'pipe'] }));
   }
 
   /** Another node process using this package's built dist. */
@@ -71,7 +73,7 @@ export class Holder {
       }
       process.stdin.once('data', async () => { await lf.close(); process.exit(0); });
     `;
-    return new Holder(spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    return new Holder(spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] }));
   }
 
   async release(): Promise<void> {
