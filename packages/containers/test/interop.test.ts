@@ -109,4 +109,22 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     await store!.delete('renamed');
     expect((await g.go('containers', '--json')).trim()).toBe('[]');
   });
+
+  it('agrees with Go on the file names of unusual big-data keys', async () => {
+    const id = (await g.go('create-container', '-n', 'c', '')).split(/[\n\t]/)[0]!.trim(); // no image
+    const keys = ['???', 'é-key', 'a.b.c', 'x'.repeat(100), ' spaced key '];
+    const tmp = path.join(g.base, 'v');
+    for (const [i, key] of keys.entries()) {
+      await fs.writeFile(tmp, `go-${i}`);
+      await g.go('set-container-data', '-f', tmp, id, key);
+    }
+    await openOurs();
+    for (const [i, key] of keys.entries()) {
+      expect((await store!.bigData(id, key)).toString()).toBe(`go-${i}`);
+      await store!.setBigData(id, key, `ours-${i}`);
+      expect((await g.goBuffer('get-container-data', id, key)).toString()).toBe(`ours-${i}`);
+    }
+    const files = (await fs.readdir(path.join(g.graph, 'vfs-containers', id))).sort();
+    expect(files).toEqual(['=IHNwYWNlZCBrZXkg', '=Pz8', '=w6kta2V5', 'a.b.c', 'x'.repeat(100)].sort());
+  });
 });

@@ -110,6 +110,11 @@ export class GoTime {
   toJSON(): string {
     return this.toString();
   }
+
+  /** console.log shows the RFC 3339 text. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `GoTime(${this.toString()})`;
+  }
 }
 
 function pad(n: number, width: number): string {
