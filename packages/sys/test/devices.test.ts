@@ -28,6 +28,8 @@ describe('makedev / major / minor', () => {
   it('rejects bad numbers', () => {
     expect(thrown(() => makedev(-1, 0)).code).toBe('ERR_OUT_OF_RANGE');
     expect(thrown(() => makedev(1.5, 0)).code).toBe('ERR_OUT_OF_RANGE');
+    expect(thrown(() => major(2 ** 63)).code).toBe('ERR_OUT_OF_RANGE');
+    expect(major(2n ** 62n as unknown as number)).toBe(major(Number(2n ** 62n))); // bigint accepted too
     expect(thrown(() => major('1' as unknown as number)).code).toBe('ERR_INVALID_ARG_TYPE');
   });
 });

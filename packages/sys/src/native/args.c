@@ -80,7 +80,7 @@ int arg_int(napi_env env, napi_value v, const char *what, int64_t min, int64_t m
   if (t == napi_number) {
     double d;
     napi_get_value_double(env, v, &d);
-    if (!isfinite(d) || trunc(d) != d || d < (double)min || d > (double)max) {
+    if (!isfinite(d) || trunc(d) != d || d < (double)min || d > (double)max || d >= 0x1p63) { /* 2^63 would overflow */
       return throw_type_error(env, "ERR_OUT_OF_RANGE", "The value of \"%s\" is out of range: it must be an integer >= %lld and <= %lld",
                               what, (long long)min, (long long)max);
     }
