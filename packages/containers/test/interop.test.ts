@@ -127,4 +127,16 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     const files = (await fs.readdir(path.join(g.graph, 'vfs-containers', id))).sort();
     expect(files).toEqual(['=IHNwYWNlZCBrZXkg', '=Pz8', '=w6kta2V5', 'a.b.c', 'x'.repeat(100)].sort());
   });
+
+  it('loses no record when Go and we create containers at the same time', async () => {
+    await openOurs();
+    const goRuns = Array.from({ length: 4 }, (_, i) => g.go('create-container', '-n', `go-${i}`, ''));
+    const ours = Array.from({ length: 12 }, (_, i) => store!.create({ names: [`ours-${i}`], layer: `fake-layer-${i}` }));
+    await Promise.all([...goRuns, ...ours]);
+    const goNames = JSON.parse(await g.go('containers', '--json')).flatMap((c: { names?: string[] }) => c.names ?? []);
+    const ourNames = (await store!.list()).flatMap((c) => c.names);
+    const expected = [...Array.from({ length: 4 }, (_, i) => `go-${i}`), ...Array.from({ length: 12 }, (_, i) => `ours-${i}`)].sort();
+    expect([...goNames].sort()).toEqual(expected);
+    expect([...ourNames].sort()).toEqual(expected);
+  });
 });
