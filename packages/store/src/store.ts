@@ -149,14 +149,22 @@ export class Store {
   /** Read-write layers first, then read-only ones; callers get the store a layer lives in. */
   async #findLayer(ref: string): Promise<{ store: LayerStore; layer: Layer }> {
     const { layers, roLayers } = this.#parts;
+    let firstMiss: LayerUnknownError | undefined;
     for (const s of [layers, ...roLayers]) {
       try {
         return { store: s, layer: await s.get(ref) };
       } catch (err) {
         if (!(err instanceof LayerUnknownError)) throw err;
+        // Keep an ambiguity report (a subclass) rather than a plain "not known".
+        if (firstMiss === undefined || firstMiss.code === 'ERR_LAYER_UNKNOWN') firstMiss = err;
       }
     }
-    throw new LayerUnknownError(ref);
+    throw firstMiss ?? new LayerUnknownError(ref);
+  }
+
+  async #findReadOnlyImage(ref: string): Promise<Image> {
+    for (const s of this.roImages) if (await s.exists(ref)) return s.get(ref);
+    throw new ImageUnknownError(ref);
   }
 
   async #findImage(ref: string): Promise<{ store: ImageStore; image: Image }> {
@@ -545,11 +553,17 @@ export class Store {
   async createContainer(opts: Omit<CreateContainerOptions, 'layer'> & { mountLabel?: string; volatile?: boolean } = {}): Promise<Container> {
     const layers = await this.layerStore();
     return layers.withWriteLock(() =>
-      this.images.write(async () => {
+      this.images.write(async (imagesView) => {
         let imageID = '';
         let topLayer = '';
         if (opts.image) {
-          const { image } = await this.#findImage(opts.image);
+          // The image store's lock is ours already: look it up through the view, not a new lock.
+          let image: Image;
+          if (imagesView.exists(opts.image)) image = imagesView.get(opts.image);
+          else {
+            const found = await this.#findReadOnlyImage(opts.image);
+            image = found;
+          }
           imageID = image.id;
           topLayer = image.topLayer;
         }
