@@ -31,6 +31,8 @@ export function cleanKey(name: Uint8Array): string {
 /** Go's path.Clean of a relative name, on bytes, as a latin1 key ('.' for the root). */
 export function goCleanKey(name: Uint8Array): string {
   const s = Buffer.from(name.buffer, name.byteOffset, name.byteLength).toString('latin1');
+  // Fast path: most names are already clean (no '.', '..' or empty components).
+  if (s !== '' && !s.endsWith('/') && !s.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(s)) return s;
   const rooted = s.startsWith('/');
   const out: string[] = [];
   for (const part of s.split('/')) {

@@ -1,13 +1,14 @@
+import * as fs from 'node:fs';
 import * as sys from '@cs/sys';
 import { ArchiveError } from '../common/errors.js';
 import { Crc64 } from '../common/crc64.js';
 import { toHostID } from '../common/idmap.js';
 import { cleanComponents, goCleanKey } from '../common/paths.js';
 import type { ApplyOptions } from './apply-options.js';
-import { O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY, errCode, fsx } from './fsx.js';
+import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY, errCode } from './fsx.js';
 import { copyUpFromLower } from './lower.js';
-import { clampNs, dirTimes, fileTimes, setXattrs } from './metadata.js';
-import { Root, unsafe } from './root.js';
+import { dirTimes, fileTimes, setXattrs } from './metadata.js';
+import { type Root, unsafe } from './root.js';
 import { TYPE, type TarEntry, unsupportedType } from './tar-header.js';
 import type { TarReader } from './tar-reader.js';
 import type { TarSplitWriter } from './tar-split-writer.js';
@@ -15,10 +16,12 @@ import type { TarSplitWriter } from './tar-split-writer.js';
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
+const NOFOLLOW = sys.AT.SYMLINK_NOFOLLOW;
 const WH = Buffer.from('.wh.');
 const WH_META = Buffer.from('.wh..wh.');
 const WH_OPQ = Buffer.from('.wh..wh..opq');
 const WH_PLNK = Buffer.from('.wh..wh.plnk');
+const DOT = Buffer.from('.');
 const SUPPORTED = new Set<number>([TYPE.REG, TYPE.LINK, TYPE.SYMLINK, TYPE.CHAR, TYPE.BLOCK, TYPE.DIR, TYPE.FIFO, TYPE.PAX_GLOBAL]);
 
 function startsWith(b: Buffer, p: Buffer): boolean {
@@ -33,10 +36,16 @@ function keyOf(parts: readonly Buffer[]): string {
   return parts.map((p) => p.toString('latin1')).join('/');
 }
 
-function linkError(code: string, message: string): NodeJS.ErrnoException {
-  const e = new Error(message) as NodeJS.ErrnoException;
+function fsError(code: string, message: string): NodeJS.ErrnoException {
+  const e = new Error(`${code}: ${message}`) as NodeJS.ErrnoException;
   e.code = code;
   return e;
+}
+
+/** An object inside the root: its parent directory fd and its name. */
+interface At {
+  dfd: number;
+  name: Buffer;
 }
 
 interface PendingDir {
@@ -45,12 +54,11 @@ interface PendingDir {
   mtime: bigint;
 }
 
-interface PlnkFile {
-  entry: TarEntry;
-  path: Buffer; // the stashed copy inside the private temp dir
-}
-
-/** Applies tar entries one by one into a Root (Algorithms A and B of layer-diff.md §2). */
+/**
+ * Applies tar entries one by one into a Root (Algorithms A and B of layer-diff.md §2). Every
+ * call is relative to a directory fd that Root resolved inside the root, with the final
+ * component never followed. The calls are synchronous on purpose (see apply-worker.ts).
+ */
 export class Applier {
   size = 0;
   readonly uids = new Set<number>();
@@ -62,7 +70,7 @@ export class Applier {
   private readonly seen = new Set<string>();
   private readonly unpacked = new Set<string>();
   private readonly dirs: PendingDir[] = [];
-  private readonly plnk = new Map<string, PlnkFile>();
+  private readonly plnk = new Map<string, At>();
   private plnkDir: { fd: number; name: Buffer } | undefined;
   private readonly umask = process.umask();
   private readonly euid = process.geteuid?.() ?? 0;
@@ -93,7 +101,8 @@ export class Applier {
     if (!SUPPORTED.has(e.typeflag)) throw unsupportedType(e.typeflag);
     const dupKey = goCleanKey(e.name);
     if (this.seen.has(dupKey)) {
-      throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${e.name.toString('utf8')}`, { entry: e.name.toString('utf8') });
+      const shown = e.name.toString('utf8');
+      throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${shown}`, { entry: shown });
     }
     this.seen.add(dupKey);
     const parts = cleanComponents(e.name);
@@ -106,113 +115,121 @@ export class Applier {
     if (e.typeflag === TYPE.PAX_GLOBAL) {
       // nothing to create (§2.3)
     } else if (base === undefined) {
-      await this.rootEntry(e);
+      this.rootEntry(e);
     } else if (!this.overlay && startsWith(parts[0]!, WH_META)) {
       crc = await this.aufsMeta(e, parts);
     } else if (startsWith(base, WH)) {
-      await (this.overlay ? this.overlayWhiteout(e, parts) : this.deleteWhiteout(parts));
+      if (this.overlay) this.overlayWhiteout(e, parts);
+      else this.deleteWhiteout(parts);
     } else {
       crc = await this.create(e, parts);
     }
     if (this.split !== undefined) {
-      if (crc === null && e.dataSize > 0) crc = await this.skipData(true);
+      if (crc === null && e.dataSize > 0) crc = await this.skipData();
       this.split.file(e.name, e.dataSize, crc);
     }
   }
 
-  /** Reads what is left of the entry's data (whiteouts with data, ignored types). */
-  private async skipData(wantCrc: boolean): Promise<Buffer | null> {
-    const c = wantCrc ? new Crc64() : undefined;
+  /** Reads the data of an entry that is not written (a whiteout with data), for its CRC. */
+  private async skipData(): Promise<Buffer> {
+    const c = new Crc64();
     for (;;) {
       const chunk = await this.reader.readData();
       if (chunk === null) break;
-      c?.update(chunk);
+      c.update(chunk);
     }
-    return c?.digest() ?? null;
+    return c.digest();
   }
 
   private hostIDs(e: TarEntry): [number, number] {
     return [toHostID(this.opts.uidMaps, e.uid), toHostID(this.opts.gidMaps, e.gid)];
   }
 
-  private parent(parts: Buffer[]): Promise<number> {
+  /** The parent directory of `parts`, creating missing ones (0755; overlay: owned by the mapped root). */
+  private parent(parts: Buffer[]): number {
     const dirParts = parts.slice(0, -1);
-    if (this.overlay) {
-      return this.root.dir(dirParts, async (p) => {
-        if (this.rootUid !== this.euid || this.rootGid !== this.egid) await this.chown(p, this.rootUid, this.rootGid);
-      });
+    if (this.overlay && (this.rootUid !== this.euid || this.rootGid !== this.egid)) {
+      return this.root.dir(dirParts, (dfd, name) => this.chown({ dfd, name }, this.rootUid, this.rootGid));
     }
-    return this.root.dir(dirParts, async () => undefined);
+    return this.root.dir(dirParts, () => undefined);
   }
 
-  private async chown(p: Buffer, uid: number, gid: number): Promise<void> {
+  private path(at: At): Buffer {
+    return this.root.at(at.dfd, at.name);
+  }
+
+  private chown(at: At, uid: number, gid: number): void {
     try {
-      await fsx.lchown(p, uid, gid);
+      sys.fchownatSync(at.dfd, at.name, uid, gid, NOFOLLOW);
     } catch (err) {
       if (!this.opts.ignoreChownErrors) throw err;
     }
   }
 
-  /** Removes what is at `p` unless both it and the entry are directories; true when merged. */
-  private async clearFor(p: Buffer, entryIsDir: boolean): Promise<boolean> {
-    let st;
+  private utimes(at: At, atime: bigint, mtime: bigint): void {
+    sys.utimensatSync(at.dfd, at.name, atime, mtime, NOFOLLOW);
+  }
+
+  /** Removes whatever is at `at` (a directory recursively, a symlink itself). */
+  private remove(at: At, st: fs.Stats): void {
+    this.dirty = true;
+    if (st.isDirectory()) {
+      fs.rmSync(this.path(at), { recursive: true, force: true });
+      this.root.dropCache();
+    } else {
+      sys.unlinkatSync(at.dfd, at.name, 0);
+      if (st.isSymbolicLink()) this.root.dropCache();
+    }
+  }
+
+  /** Clears the way for a new object; true when both are directories (merge instead). */
+  private clearFor(at: At, entryIsDir: boolean): boolean {
+    let st: fs.Stats;
     try {
-      st = await fsx.lstat(p);
+      st = fs.lstatSync(this.path(at));
     } catch (err) {
       if (errCode(err) === 'ENOENT') return false;
       throw err;
     }
     if (st.isDirectory() && entryIsDir) return true;
-    this.dirty = true;
-    if (st.isDirectory()) {
-      await fsx.rm(p, { recursive: true, force: true });
-      this.root.dropCache();
-    } else {
-      await fsx.unlink(p);
-      if (st.isSymbolicLink()) this.root.dropCache();
-    }
+    this.remove(at, st);
     return false;
   }
 
   private async create(e: TarEntry, parts: Buffer[]): Promise<Buffer | null> {
     const [uid, gid] = this.hostIDs(e);
-    const dfd = await this.parent(parts);
-    const p = this.root.at(dfd, parts[parts.length - 1]!);
+    const at: At = { dfd: this.parent(parts), name: parts[parts.length - 1]! };
     let crc: Buffer | null = null;
     switch (e.typeflag) {
       case TYPE.REG:
-        crc = await this.regular(e, p, uid, gid);
+        crc = await this.regular(e, at, uid, gid);
         break;
       case TYPE.DIR:
-        await this.directory(e, p, parts, uid, gid);
+        this.directory(e, at, parts, uid, gid);
         break;
       case TYPE.SYMLINK:
-        await this.symlink(e, p, uid, gid);
+        this.symlink(e, at, uid, gid);
         break;
       case TYPE.LINK:
-        await this.hardlink(e, p, uid, gid);
+        this.hardlink(e, at, uid, gid);
         break;
       default:
-        await this.device(e, p, uid, gid);
+        this.device(e, at, uid, gid);
         break;
     }
     if (!this.overlay) this.unpacked.add(keyOf(parts));
     return crc;
   }
 
-  private needsChmod(mode: number, chowned: boolean): boolean {
-    return (mode & this.umask) !== 0 || ((mode & 0o7000) !== 0 && (chowned || (mode & 0o1000) !== 0));
-  }
-
-  private async regular(e: TarEntry, p: Buffer, uid: number, gid: number): Promise<Buffer | null> {
-    const flags = O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+  private async regular(e: TarEntry, at: At, uid: number, gid: number): Promise<Buffer | null> {
+    const how = { flags: O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode: e.mode & 0o777 };
     let fd: number;
     try {
-      fd = await fsx.open(p, flags, e.mode & 0o777);
+      fd = sys.openat2Sync(at.dfd, at.name, how);
     } catch (err) {
       if (errCode(err) !== 'EEXIST') throw err;
-      await this.clearFor(p, false);
-      fd = await fsx.open(p, flags, e.mode & 0o777);
+      this.clearFor(at, false);
+      fd = sys.openat2Sync(at.dfd, at.name, how);
     }
     try {
       const c = this.split !== undefined ? new Crc64() : undefined;
@@ -220,186 +237,174 @@ export class Applier {
         const chunk = await this.reader.readData();
         if (chunk === null) break;
         c?.update(chunk);
-        for (let off = 0; off < chunk.length; ) off += await fsx.write(fd, chunk, off, chunk.length - off, null);
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off, chunk.length - off);
       }
       this.createdBytes += e.dataSize;
-      // A new file belongs to us (or the setgid parent's group): chown unless it is surely right.
-      const chowned = uid !== this.euid || gid !== this.egid || true;
-      if (chowned) {
-        try {
-          await fsx.fchown(fd, uid, gid);
-        } catch (err) {
-          if (!this.opts.ignoreChownErrors) throw err;
-        }
+      // Always chown: a setgid parent may have given the new file another group.
+      try {
+        fs.fchownSync(fd, uid, gid);
+      } catch (err) {
+        if (!this.opts.ignoreChownErrors) throw err;
       }
-      if (e.xattrs.length > 0) await setXattrs({ fd }, e.xattrs, this.keepOverlay);
-      if (this.needsChmod(e.mode, chowned)) await fsx.fchmod(fd, e.mode);
+      if (e.xattrs.length > 0) setXattrs({ fd }, e.xattrs, this.keepOverlay);
+      // chown clears setuid/setgid and open() applied the umask: chmod only when that mattered.
+      if ((e.mode & 0o7000) !== 0 || (e.mode & this.umask) !== 0) fs.fchmodSync(fd, e.mode);
       const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-      await sys.futimens(fd, a, m);
+      sys.futimensSync(fd, a, m);
       return c?.digest() ?? null;
     } finally {
-      await fsx.close(fd);
+      fs.closeSync(fd);
     }
   }
 
-  private async directory(e: TarEntry, p: Buffer, parts: Buffer[], uid: number, gid: number): Promise<void> {
+  private directory(e: TarEntry, at: At, parts: Buffer[], uid: number, gid: number): void {
     try {
-      await fsx.mkdir(p, e.mode & 0o777);
+      sys.mkdiratSync(at.dfd, at.name, e.mode & 0o777);
     } catch (err) {
       if (errCode(err) !== 'EEXIST') throw err;
-      if (!(await this.clearFor(p, true))) await fsx.mkdir(p, e.mode & 0o777);
+      if (!this.clearFor(at, true)) sys.mkdiratSync(at.dfd, at.name, e.mode & 0o777);
     }
-    await this.chown(p, uid, gid);
-    if (e.xattrs.length > 0) await setXattrs({ path: p }, e.xattrs, this.keepOverlay);
-    await fsx.chmod(p, e.mode);
+    this.chown(at, uid, gid);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    sys.fchmodatSync(at.dfd, at.name, e.mode);
     const [a, m] = dirTimes(e.atimeNs, e.mtimeNs);
     this.dirs.push({ parts, atime: a, mtime: m });
   }
 
-  private async symlink(e: TarEntry, p: Buffer, uid: number, gid: number): Promise<void> {
-    if (e.linkname.length === 0) throw linkError('ENOENT', `symlink with an empty target: ${e.name.toString('utf8')}`);
+  private symlink(e: TarEntry, at: At, uid: number, gid: number): void {
+    if (e.linkname.length === 0) throw fsError('ENOENT', `symlink with an empty target: ${e.name.toString('utf8')}`);
     try {
-      await fsx.symlink(e.linkname, p);
+      sys.symlinkatSync(e.linkname, at.dfd, at.name);
     } catch (err) {
       if (errCode(err) !== 'EEXIST') throw err;
-      await this.clearFor(p, false);
-      await fsx.symlink(e.linkname, p);
+      this.clearFor(at, false);
+      sys.symlinkatSync(e.linkname, at.dfd, at.name);
     }
     this.createdBytes += e.linkname.length;
-    await this.chown(p, uid, gid);
-    if (e.xattrs.length > 0) await setXattrs({ path: p }, e.xattrs, this.keepOverlay);
+    this.chown(at, uid, gid);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
     const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-    await sys.lutimens(p, a, m);
+    this.utimes(at, a, m);
   }
 
-  /** Path (dir fd + name) of a hardlink target, resolved inside the root; copied up from a lower layer if needed. */
-  private async linkTarget(e: TarEntry): Promise<Buffer> {
+  /** A hardlink target, resolved inside the root; copied up from a lower layer when absent (overlay). */
+  private linkTarget(e: TarEntry): At {
     const tparts = cleanComponents(e.linkname);
-    if (tparts.length === 0) throw linkError('EPERM', `hardlink to the root directory: ${e.name.toString('utf8')}`);
-    if (!this.overlay && startsWith(tparts[0]!, WH_PLNK)) return this.plnkCopy(e, tparts);
+    if (tparts.length === 0) throw fsError('EPERM', `hardlink to the root directory: ${e.name.toString('utf8')}`);
+    if (!this.overlay && startsWith(tparts[0]!, WH_PLNK)) {
+      const stashed = this.plnk.get(keyOf(tparts));
+      if (stashed === undefined) throw new ArchiveError('ERR_ARCHIVE_INVALID_LINK', `invalid aufs hardlink ${JSON.stringify(e.linkname.toString('utf8'))}`);
+      return stashed;
+    }
     const name = tparts[tparts.length - 1]!;
     try {
-      const tfd = await this.root.dir(tparts.slice(0, -1));
-      const tp = this.root.at(tfd, name);
-      await fsx.lstat(tp);
-      return tp;
+      const target = { dfd: this.root.dir(tparts.slice(0, -1)), name };
+      fs.lstatSync(this.path(target));
+      return target;
     } catch (err) {
       const code = errCode(err);
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || !this.overlay || !this.opts.lowerDirs?.length) throw err;
     }
-    // Overlay layer: the target lives in a lower layer; copy it up so both names share an inode.
-    await copyUpFromLower(this.opts.lowerDirs, tparts, async () => {
-      const tfd = await this.parent(tparts);
-      return this.root.at(tfd, name);
-    });
-    const tfd = await this.root.dir(tparts.slice(0, -1));
-    return this.root.at(tfd, name);
+    // The target lives in a lower layer: copy it up so that both names share one inode.
+    copyUpFromLower(this.opts.lowerDirs, tparts, () => this.root.at(this.parent(tparts), name));
+    this.dirty = true;
+    return { dfd: this.root.dir(tparts.slice(0, -1)), name };
   }
 
-  private async hardlink(e: TarEntry, p: Buffer, uid: number, gid: number): Promise<void> {
-    const tp = await this.linkTarget(e);
-    const tst = await fsx.lstat(tp);
-    if (tst.isDirectory()) throw linkError('EPERM', `hardlink to a directory: ${e.name.toString('utf8')}`);
-    if (!tp.equals(p)) {
-      try {
-        await fsx.link(tp, p);
-      } catch (err) {
-        if (errCode(err) !== 'EEXIST') throw err;
-        await this.clearFor(p, false);
-        await fsx.link(tp, p);
-      }
-    } else {
-      throw linkError('ENOENT', `hardlink to itself: ${e.name.toString('utf8')}`);
+  private hardlink(e: TarEntry, at: At, uid: number, gid: number): void {
+    const target = this.linkTarget(e);
+    const tst = fs.lstatSync(this.path(target));
+    if (tst.isDirectory()) throw fsError('EPERM', `hardlink to a directory: ${e.name.toString('utf8')}`);
+    try {
+      sys.linkatSync(target.dfd, target.name, at.dfd, at.name, 0);
+    } catch (err) {
+      if (errCode(err) !== 'EEXIST') throw err;
+      const st = fs.lstatSync(this.path(at));
+      if (st.ino === tst.ino && st.dev === tst.dev) throw fsError('ENOENT', `hardlink to itself: ${e.name.toString('utf8')}`);
+      this.remove(at, st);
+      sys.linkatSync(target.dfd, target.name, at.dfd, at.name, 0);
     }
-    await this.chown(p, uid, gid);
-    if (e.xattrs.length > 0) await setXattrs({ path: p }, e.xattrs, this.keepOverlay);
+    this.chown(at, uid, gid);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
     if (!tst.isSymbolicLink()) {
-      await fsx.chmod(p, e.mode);
+      sys.fchmodatSync(at.dfd, at.name, e.mode);
       const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-      await sys.lutimens(p, a, m);
+      this.utimes(at, a, m);
     }
   }
 
-  private async device(e: TarEntry, p: Buffer, uid: number, gid: number): Promise<void> {
+  private device(e: TarEntry, at: At, uid: number, gid: number): void {
     const type = e.typeflag === TYPE.CHAR ? S_IFCHR : e.typeflag === TYPE.BLOCK ? S_IFBLK : S_IFIFO;
     const dev = type === S_IFIFO ? 0 : sys.makedev(e.devmajor, e.devminor);
     try {
-      await sys.mknod(p, type | (e.mode & 0o7777), dev);
+      sys.mknodatSync(at.dfd, at.name, type | (e.mode & 0o777), dev);
     } catch (err) {
       if (errCode(err) !== 'EEXIST') throw err;
-      await this.clearFor(p, false);
-      await sys.mknod(p, type | (e.mode & 0o7777), dev);
+      this.clearFor(at, false);
+      sys.mknodatSync(at.dfd, at.name, type | (e.mode & 0o777), dev);
     }
-    await this.chown(p, uid, gid);
-    if (e.xattrs.length > 0) await setXattrs({ path: p }, e.xattrs, this.keepOverlay);
-    await fsx.chmod(p, e.mode);
+    this.chown(at, uid, gid);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    sys.fchmodatSync(at.dfd, at.name, e.mode);
     const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-    await sys.lutimens(p, a, m);
+    this.utimes(at, a, m);
   }
 
   /** `./`, `.`, `/`: overlay ignores it; 'delete' applies owner, mode, xattrs of a directory entry (§2.8). */
-  private async rootEntry(e: TarEntry): Promise<void> {
+  private rootEntry(e: TarEntry): void {
     if (this.overlay) return;
-    if (e.typeflag !== TYPE.DIR) throw unsafe(`the root entry ${JSON.stringify(e.name.toString('utf8'))} must be a directory`, e.name.toString('utf8'));
+    if (e.typeflag !== TYPE.DIR) {
+      const shown = e.name.toString('utf8');
+      throw unsafe(`the root entry ${JSON.stringify(shown)} must be a directory`, shown);
+    }
     const [uid, gid] = this.hostIDs(e);
-    const p = this.root.at(this.root.fd, '.');
-    await this.chown(p, uid, gid);
-    if (e.xattrs.length > 0) await setXattrs({ path: p }, e.xattrs, this.keepOverlay);
-    await fsx.chmod(p, e.mode);
+    const at = { dfd: this.root.fd, name: DOT };
+    this.chown(at, uid, gid);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    sys.fchmodatSync(at.dfd, at.name, e.mode);
   }
 
   private whiteoutTarget(parts: Buffer[]): Buffer {
-    const base = parts[parts.length - 1]!;
-    const target = base.subarray(WH.length);
+    const target = parts[parts.length - 1]!.subarray(WH.length);
     if (isBadWhiteoutTarget(target)) throw unsafe(`whiteout ${JSON.stringify(keyOf(parts))} names no file`, keyOf(parts));
     return target;
   }
 
   /** Algorithm A whiteouts: `.wh.x` removes x; `.wh..wh..opq` empties the directory of what this tar did not create. */
-  private async deleteWhiteout(parts: Buffer[]): Promise<void> {
-    const base = parts[parts.length - 1]!;
-    const dfd = await this.parent(parts);
-    if (base.equals(WH_OPQ)) {
-      await this.opaqueWalk(dfd, keyOf(parts.slice(0, -1)));
+  private deleteWhiteout(parts: Buffer[]): void {
+    const dfd = this.parent(parts);
+    if (parts[parts.length - 1]!.equals(WH_OPQ)) {
+      this.opaqueWalk(dfd, keyOf(parts.slice(0, -1)));
       return;
     }
-    const target = this.whiteoutTarget(parts);
-    const p = this.root.at(dfd, target);
-    let st;
+    const at = { dfd, name: this.whiteoutTarget(parts) };
+    let st: fs.Stats;
     try {
-      st = await fsx.lstat(p);
+      st = fs.lstatSync(this.path(at));
     } catch (err) {
       if (errCode(err) === 'ENOENT') return;
       throw err;
     }
-    this.dirty = true;
-    if (st.isDirectory()) {
-      await fsx.rm(p, { recursive: true, force: true });
-      this.root.dropCache();
-    } else {
-      await fsx.unlink(p);
-      if (st.isSymbolicLink()) this.root.dropCache();
-    }
+    this.remove(at, st);
   }
 
-  private async opaqueWalk(dfd: number, dirKey: string): Promise<void> {
-    const names = await fsx.readdir(this.root.at(dfd, '.'), { encoding: 'buffer' });
+  private opaqueWalk(dfd: number, dirKey: string): void {
+    const names = fs.readdirSync(this.root.at(dfd, DOT), { encoding: 'buffer' });
     let removed = false;
-    for (const n of names) {
-      const key = dirKey === '' ? n.toString('latin1') : `${dirKey}/${n.toString('latin1')}`;
-      const p = this.root.at(dfd, n);
+    for (const name of names) {
+      const key = dirKey === '' ? name.toString('latin1') : `${dirKey}/${name.toString('latin1')}`;
+      const p = this.root.at(dfd, name);
       if (!this.unpacked.has(key)) {
-        await fsx.rm(p, { recursive: true, force: true });
+        fs.rmSync(p, { recursive: true, force: true });
         removed = true;
         continue;
       }
-      const st = await fsx.lstat(p);
-      if (st.isDirectory()) {
-        const cfd = await fsx.open(p, 0o10000000 | 0o200000 | O_NOFOLLOW | O_CLOEXEC);
+      if (fs.lstatSync(p).isDirectory()) {
+        const cfd = sys.openat2Sync(dfd, name, { flags: O_PATH | O_DIRECTORY | O_NOFOLLOW });
         try {
-          await this.opaqueWalk(cfd, key);
+          this.opaqueWalk(cfd, key);
         } finally {
-          await fsx.close(cfd);
+          fs.closeSync(cfd);
         }
       }
     }
@@ -410,80 +415,66 @@ export class Applier {
   }
 
   /** Algorithm B whiteouts: a 0/0 char device, or the opaque xattr on the directory (§3.3). */
-  private async overlayWhiteout(e: TarEntry, parts: Buffer[]): Promise<void> {
-    const base = parts[parts.length - 1]!;
+  private overlayWhiteout(e: TarEntry, parts: Buffer[]): void {
     let dfd: number;
     try {
-      dfd = await this.parent(parts);
+      dfd = this.parent(parts);
     } catch (err) {
       if (errCode(err) === 'ENOTDIR') return;
       throw err;
     }
-    if (base.equals(WH_OPQ)) {
-      await sys.lsetxattr(this.root.at(dfd, '.'), this.opaqueXattr, Buffer.from('y'));
+    if (parts[parts.length - 1]!.equals(WH_OPQ)) {
+      sys.lsetxattrSync(this.root.at(dfd, DOT), this.opaqueXattr, Buffer.from('y'));
       return;
     }
-    const p = this.root.at(dfd, this.whiteoutTarget(parts));
+    const at = { dfd, name: this.whiteoutTarget(parts) };
     try {
-      await sys.mknod(p, S_IFCHR, sys.makedev(0, 0));
+      sys.mknodatSync(at.dfd, at.name, S_IFCHR, sys.makedev(0, 0));
     } catch (err) {
       if (errCode(err) === 'ENOTDIR') return;
-      throw err;
+      throw err; // EEXIST: a whiteout over a file of this same layer ("file exists")
     }
     const [uid, gid] = this.hostIDs(e);
-    await this.chown(p, uid, gid);
+    this.chown(at, uid, gid);
   }
 
   /** Algorithm A, top-level `.wh..wh.*`: stash plnk files, honour the root opaque marker, skip the rest. */
   private async aufsMeta(e: TarEntry, parts: Buffer[]): Promise<Buffer | null> {
-    if (parts.length > 1) await this.parent(parts); // upstream leaves the (empty) directory behind
+    if (parts.length > 1) this.parent(parts); // upstream leaves the (empty) directory behind
     if (parts.length === 1 && parts[0]!.equals(WH_OPQ)) {
-      await this.opaqueWalk(this.root.fd, '');
+      this.opaqueWalk(this.root.fd, '');
       return null;
     }
     if (parts.length === 2 && parts[0]!.equals(WH_PLNK) && e.typeflag === TYPE.REG) {
-      return this.stashPlnk(e, parts);
+      if (this.plnkDir === undefined) {
+        const name = Buffer.from(`.cs-plnk-${process.pid}-${Date.now()}`);
+        sys.mkdiratSync(this.root.fd, name, 0o700);
+        this.plnkDir = { fd: this.root.dir([name]), name };
+      }
+      const stashed = { dfd: this.plnkDir.fd, name: Buffer.from(String(this.plnk.size)) };
+      const crc = await this.regular(e, stashed, ...this.hostIDs(e));
+      this.plnk.set(keyOf(parts), stashed);
+      return crc;
     }
     return null;
   }
 
-  private async stashPlnk(e: TarEntry, parts: Buffer[]): Promise<Buffer | null> {
-    if (this.plnkDir === undefined) {
-      const name = Buffer.from(`.cs-plnk-${process.pid}-${Date.now()}`);
-      await fsx.mkdir(this.root.at(this.root.fd, name), 0o700);
-      this.plnkDir = { fd: await this.root.dir([name]), name };
-    }
-    const stashed = this.root.at(this.plnkDir.fd, Buffer.from(String(this.plnk.size)));
-    const crc = await this.regular(e, stashed, ...this.hostIDs(e));
-    this.plnk.set(keyOf(parts), { entry: e, path: stashed });
-    return crc;
-  }
-
-  /** A hardlink into `.wh..wh.plnk/` becomes an independent copy of the stashed file (§2.1 step 6.2). */
-  private async plnkCopy(e: TarEntry, tparts: Buffer[]): Promise<Buffer> {
-    const f = this.plnk.get(keyOf(tparts));
-    if (f === undefined) throw new ArchiveError('ERR_ARCHIVE_INVALID_LINK', `invalid aufs hardlink ${JSON.stringify(e.linkname.toString('utf8'))}`);
-    return f.path;
-  }
-
   /** Directory times, after all entries, in header order (§2.7); skipped when no longer a directory. */
-  async finish(): Promise<void> {
+  finish(): void {
     for (const d of this.dirs) {
       let fd: number;
       try {
-        fd = await this.root.dir(d.parts);
+        fd = this.root.dir(d.parts);
       } catch (err) {
         const code = errCode(err);
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
         throw err;
       }
-      await sys.lutimens(this.root.at(fd, '.'), d.atime, d.mtime);
+      sys.utimensatSync(fd, DOT, d.atime, d.mtime, NOFOLLOW);
     }
     if (this.plnkDir !== undefined) {
-      await fsx.rm(this.root.at(this.root.fd, this.plnkDir.name), { recursive: true, force: true });
+      fs.rmSync(this.root.at(this.root.fd, this.plnkDir.name), { recursive: true, force: true });
       this.root.dropCache();
     }
   }
 }
-
-export { clampNs };

@@ -16,24 +16,33 @@ async function* counting(src: AsyncIterable<Uint8Array>, onChunk: (c: Uint8Array
   }
 }
 
-/**
- * Applies a (possibly compressed) layer tarball to `targetDir`, digesting the input in the
- * same pass and optionally recording its tar-split. Nothing outside `targetDir` is touched;
- * on failure, what was written stays inside `targetDir` for the caller to remove.
- */
-export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Array>, opts: ApplyOptions): Promise<ApplyResult> {
+export function checkApplyOptions(opts: ApplyOptions): void {
   if (opts.forceMask !== undefined) {
     throw new ArchiveError('ERR_ARCHIVE_UNSUPPORTED_OPTION', 'force_mask is not supported by applyTar yet');
   }
   if (opts.whiteouts !== 'delete' && opts.whiteouts !== 'overlay') {
     throw new ArchiveError('ERR_ARCHIVE_UNSUPPORTED_OPTION', `unknown whiteout format ${String(opts.whiteouts)}`);
   }
-  const root = await Root.open(targetDir);
-  const rawHash = createHash('sha256');
+}
+
+/**
+ * The apply pipeline in the calling thread: digests, decompression, tar parsing, tar-split
+ * and the (synchronous, per-entry) file system calls. applyTar runs it on a worker thread.
+ */
+export async function applyHere(
+  targetDir: string,
+  input: AsyncIterable<Uint8Array>,
+  opts: ApplyOptions,
+  /** The caller digests the raw input itself (in parallel, on its own thread): leave the raw digest empty. */
+  rawDigestByCaller = false,
+): Promise<ApplyResult> {
+  checkApplyOptions(opts);
+  const root = Root.openSync(targetDir);
+  const rawHash = rawDigestByCaller ? undefined : createHash('sha256');
   let rawSize = 0;
   const { rest, compression } = await peekHead(
     counting(input, (c) => {
-      rawHash.update(c);
+      rawHash?.update(c);
       rawSize += c.byteLength;
     }),
   );
@@ -54,10 +63,10 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
       await applier.entry(entry);
     }
     await reader.drainTrailing(); // trailing bytes belong to the digests and the tar-split
-    await applier.finish();
+    applier.finish();
     const tarSplit = split === undefined ? undefined : await split.finish();
-    const compressedDigest = `sha256:${rawHash.digest('hex')}`;
-    const size = opts.whiteouts === 'overlay' ? (applier.dirty ? await diskUsage(targetDir) : applier.createdBytes) : applier.size;
+    const compressedDigest = rawHash === undefined ? '' : `sha256:${rawHash.digest('hex')}`;
+    const size = opts.whiteouts === 'overlay' ? (applier.dirty ? diskUsage(targetDir) : applier.createdBytes) : applier.size;
     const result: ApplyResult = {
       size,
       compression,
@@ -75,6 +84,6 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
     stream?.destroy();
     throw err;
   } finally {
-    await root.close();
+    root.close();
   }
 }

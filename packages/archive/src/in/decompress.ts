@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { createGunzip, constants as zc } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { ArchiveError } from '../common/errors.js';
 import { type Compression, DETECT_BYTES, detectCompression } from './detect.js';
 
@@ -71,22 +71,27 @@ export async function canDecompress(c: Compression): Promise<boolean> {
   return (await findTool(TOOLS[c].bin)) !== undefined;
 }
 
-function pipeInto(src: AsyncIterable<Uint8Array>, dst: NodeJS.WritableStream & { destroy(e?: Error): void }, onError: (e: Error) => void): void {
+/** Feeds `src` into `dst` with backpressure; returns a counter of the bytes fed. */
+function pipeInto(src: AsyncIterable<Uint8Array>, dst: NodeJS.WritableStream & { destroy(e?: Error): void }, onError: (e: Error) => void): { fed: number } {
+  const counter = { fed: 0 };
   (async () => {
     for await (const chunk of src) {
+      counter.fed += chunk.byteLength;
       if (!dst.write(chunk)) await new Promise<void>((res) => dst.once('drain', res));
     }
     dst.end();
   })().catch((e: Error) => onError(e));
+  return counter;
 }
 
-/** gzip through node:zlib: multi-member concatenation, junk after a member is an error (§1.2). */
+/** gzip through node:zlib: members are concatenated; anything else after the last one is an error (§1.2). */
 function gunzipStream(src: AsyncIterable<Uint8Array>): Readable {
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
-  // zlib's gunzip already concatenates members; it silently drops junk after the last one,
-  // so `finishFlush` + our own check of the trailing bytes reproduce Go's "invalid header".
-  const gz = createGunzip({ chunkSize: 128 * 1024, finishFlush: zc.Z_SYNC_FLUSH });
+  const gz = createGunzip({ chunkSize: 128 * 1024 });
+  let failed = false;
   const fail = (e: Error): void => {
+    if (failed) return;
+    failed = true;
     const err =
       e instanceof ArchiveError
         ? e
@@ -97,8 +102,13 @@ function gunzipStream(src: AsyncIterable<Uint8Array>): Readable {
     out.destroy(err);
   };
   gz.on('error', fail);
-  gz.pipe(out);
-  pipeInto(src, gz, fail);
+  gz.pipe(out, { end: false });
+  const counter = pipeInto(src, gz, fail);
+  gz.on('end', () => {
+    // zlib silently drops bytes after the last member unless they look like a gzip header; Go does not.
+    if (gz.bytesWritten < counter.fed) fail(new ArchiveError('ERR_ARCHIVE_CORRUPT_COMPRESSED', 'gzip: invalid header (data after the last member)'));
+    else if (!failed) out.end();
+  });
   return out;
 }
 

@@ -1,16 +1,15 @@
-import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstatSync, readdirSync } from 'node:fs';
 
-/** Sum of st_size of non-directories below `dir`, each inode once (layer-diff.md §6.1). */
-export async function diskUsage(dir: string): Promise<number> {
+/** Sum of st_size of non-directories below `dir`, each inode once (layer-diff.md §6.1). Runs on the apply worker. */
+export function diskUsage(dir: string): number {
   const seen = new Set<bigint>();
   let total = 0;
-  const walk = async (d: Buffer): Promise<void> => {
-    for (const name of await readdir(d, { encoding: 'buffer' })) {
+  const walk = (d: Buffer): void => {
+    for (const name of readdirSync(d, { encoding: 'buffer' })) {
       const p = Buffer.concat([d, Buffer.from('/'), name]);
-      const st = await lstat(p, { bigint: true });
+      const st = lstatSync(p, { bigint: true });
       if (st.isDirectory()) {
-        await walk(p);
+        walk(p);
         continue;
       }
       if (seen.has(st.ino)) continue;
@@ -18,6 +17,6 @@ export async function diskUsage(dir: string): Promise<number> {
       total += Number(st.size);
     }
   };
-  await walk(Buffer.from(join(dir)));
+  walk(Buffer.from(dir));
   return total;
 }

@@ -5,5 +5,5 @@ export { Crc64, crc64 } from '../common/crc64.js';
 export { type Compression, detectCompression, compressionCode } from './detect.js';
 export { decompress, canDecompress } from './decompress.js';
 export type { ApplyOptions, ApplyResult } from './apply-options.js';
-export { applyTar } from './apply.js';
+export { applyTar } from './apply-worker.js';
 export { assembleFromTarSplit, readTarSplit, type TarSplitRecord } from './tar-split-reader.js';

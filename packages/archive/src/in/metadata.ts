@@ -9,16 +9,12 @@ function skipXattr(name: string, keepOverlay: boolean): boolean {
 }
 
 /** Sets xattrs on a path (never following it) or an fd; ENOTSUP is ignored as upstream does. */
-export async function setXattrs(
-  target: { path: Buffer } | { fd: number },
-  xattrs: ReadonlyArray<[string, Buffer]>,
-  keepOverlay: boolean,
-): Promise<void> {
+export function setXattrs(target: { path: Buffer } | { fd: number }, xattrs: ReadonlyArray<[string, Buffer]>, keepOverlay: boolean): void {
   for (const [name, value] of xattrs) {
     if (skipXattr(name, keepOverlay)) continue;
     try {
-      if ('fd' in target) await sys.fsetxattr(target.fd, name, value);
-      else await sys.lsetxattr(target.path, name, value);
+      if ('fd' in target) sys.fsetxattrSync(target.fd, name, value);
+      else sys.lsetxattrSync(target.path, name, value);
     } catch (e) {
       const code = errCode(e);
       if (code === 'ENOTSUP' || code === 'EOPNOTSUPP') continue;

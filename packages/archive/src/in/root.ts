@@ -1,18 +1,25 @@
 import { ArchiveError } from '../common/errors.js';
 import { cleanComponents } from '../common/paths.js';
+import { closeSync, lstatSync, openSync, readlinkSync } from 'node:fs';
+import * as sys from '@cs/sys';
 import { O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, errCode, fsx } from './fsx.js';
 
 const MAX_SYMLINKS = 40;
-const CACHE_LIMIT = 256;
+const CACHE_LIMIT = 1024;
 const SLASH = Buffer.from('/');
 
 /** Called after a missing parent directory was created (e.g. to chown it). */
-export type OnParentCreated = (path: Buffer) => Promise<void>;
+export type OnParentCreated = (dirFd: number, name: Buffer) => void;
 
-function keyOf(parts: readonly Buffer[], n: number): string {
+/** keys[i] is the cache key of the first i components. */
+function prefixKeys(parts: readonly Buffer[]): string[] {
+  const keys = [''];
   let k = '';
-  for (let i = 0; i < n; i++) k += (i === 0 ? '' : '/') + parts[i]!.toString('latin1');
-  return k;
+  for (let i = 0; i < parts.length; i++) {
+    k += (i === 0 ? '' : '/') + parts[i]!.toString('latin1');
+    keys.push(k);
+  }
+  return keys;
 }
 
 function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoException {
@@ -28,6 +35,8 @@ function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoExcep
  * at a time from O_PATH directory fds, '..' stops at the root, symlinks met on the way are
  * re-rooted. Operations then address `/proc/self/fd/<dirfd>/<name>`, so the kernel never
  * follows anything but that fd and one final component. Directory fds are cached.
+ * Lookups are synchronous: they are cached metadata calls of a few microseconds, and the
+ * applier runs them on a worker thread (see apply.ts).
  */
 export class Root {
   private readonly cache = new Map<string, number>();
@@ -41,6 +50,10 @@ export class Root {
   static async open(dir: string): Promise<Root> {
     const fd = await fsx.open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     return new Root(dir, fd);
+  }
+
+  static openSync(dir: string): Root {
+    return new Root(dir, openSync(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
   }
 
   /** Path of `name` (one component, or '.') inside the directory `dirFd`. */
@@ -60,33 +73,34 @@ export class Root {
 
   /**
    * fd of the directory named by `parts` (already cleaned), resolving symlinks inside the root.
-   * Missing directories are created (0755) when `onCreate` is given, else ENOENT.
+   * Missing directories are created (0755) when `onCreate` is given, else ENOENT; never below
+   * a symlink (upstream only creates parents when nothing at all is there, §2.1 step 3).
    */
-  async dir(parts: Buffer[], onCreate?: OnParentCreated): Promise<number> {
+  dir(parts: Buffer[], onCreate?: OnParentCreated): number {
     if (parts.length === 0) return this.fd;
-    if (this.cache.size > CACHE_LIMIT) this.dropCache();
+    if (this.cache.size > CACHE_LIMIT) this.evict();
     let expansions = 0;
     for (;;) {
+      const keys = prefixKeys(parts);
       let i = parts.length;
       let fd: number | undefined;
       for (; i > 0; i--) {
-        fd = this.cache.get(keyOf(parts, i));
+        fd = this.cache.get(keys[i]!);
         if (fd !== undefined) break;
       }
       if (fd === undefined) fd = this.fd;
       let restarted = false;
       for (; i < parts.length; i++) {
         const comp = parts[i]!;
-        const p = this.at(fd, comp);
         let nfd: number | undefined;
         try {
-          nfd = await fsx.open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          nfd = sys.openat2Sync(fd, comp, { flags: O_PATH | O_DIRECTORY | O_NOFOLLOW });
         } catch (e) {
           const code = errCode(e);
-          if (code === 'ENOENT' && onCreate !== undefined) {
+          if (code === 'ENOENT' && onCreate !== undefined && expansions === 0) {
             try {
-              await fsx.mkdir(p, 0o755);
-              await onCreate(p);
+              sys.mkdiratSync(fd, comp, 0o755);
+              onCreate(fd, comp);
             } catch (e2) {
               if (errCode(e2) !== 'EEXIST') throw e2;
             }
@@ -97,16 +111,17 @@ export class Root {
             if (code === 'ENOENT') throw fsError('ENOENT', 'open', this.show(parts.slice(0, i + 1)));
             throw e;
           }
-          const st = await fsx.lstat(p);
+          const p = this.at(fd, comp);
+          const st = lstatSync(p);
           if (!st.isSymbolicLink()) throw fsError('ENOTDIR', 'open', this.show(parts.slice(0, i + 1)));
           if (++expansions > MAX_SYMLINKS) throw fsError('ELOOP', 'open', this.show(parts));
-          const target = await fsx.readlink(p, { encoding: 'buffer' });
+          const target = readlinkSync(p, { encoding: 'buffer' });
           const base = target[0] === 0x2f ? [] : parts.slice(0, i);
           parts = cleanComponents(Buffer.concat([...base.flatMap((b) => [b, SLASH]), target, SLASH, ...parts.slice(i + 1).flatMap((b) => [b, SLASH])]));
           restarted = true;
           break;
         }
-        this.cache.set(keyOf(parts, i + 1), nfd);
+        this.cache.set(keys[i + 1]!, nfd);
         fd = nfd;
       }
       if (!restarted) return fd;
@@ -114,19 +129,30 @@ export class Root {
     }
   }
 
+  /** Closes the oldest half of the cached fds (depth-first tars rarely come back to them). */
+  private evict(): void {
+    let n = this.cache.size >> 1;
+    for (const [k, fd] of this.cache) {
+      if (n-- <= 0) break;
+      this.cache.delete(k);
+      this.prefixes.delete(fd);
+      closeSync(fd);
+    }
+  }
+
   /** Forget cached directory fds: call after anything that removes or replaces a directory or symlink. */
   dropCache(): void {
     for (const fd of this.cache.values()) {
       this.prefixes.delete(fd);
-      fsx.close(fd).catch(() => undefined);
+      closeSync(fd);
     }
     this.cache.clear();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.dropCache();
     this.prefixes.delete(this.fd);
-    await fsx.close(this.fd);
+    closeSync(this.fd);
   }
 }
 

@@ -66,7 +66,7 @@ async function openMember(roots: Root[], name: Buffer): Promise<number> {
   let last: unknown;
   for (const root of roots) {
     try {
-      const dfd = await root.dir(parts.slice(0, -1));
+      const dfd = root.dir(parts.slice(0, -1));
       return await fsx.open(root.at(dfd, parts[parts.length - 1] ?? '.'), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     } catch (e) {
       last = e;
@@ -114,7 +114,7 @@ async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Buffer, fileDir
       }
     }
   } finally {
-    for (const r of roots) await r.close();
+    for (const r of roots) r.close();
   }
 }
 
