@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -11,8 +11,22 @@ import { LayerStore } from '../src/index.js';
 
 export const execFileP = promisify(execFile);
 
-export const GO_CLI = 'containers-storage';
-export const hasGoCLI = spawnSync('sh', ['-c', `command -v ${GO_CLI}`]).status === 0;
+/**
+ * The Go CLI, never our own: under `pnpm test` PATH starts with node_modules/.bin, where this
+ * repository's CLI is linked under the same name. CS_GO_CLI overrides.
+ */
+function findGoCLI(): string | undefined {
+  if (process.env.CS_GO_CLI) return process.env.CS_GO_CLI;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir === '' || dir.includes('node_modules')) continue;
+    const candidate = path.join(dir, 'containers-storage');
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+const foundGoCLI = findGoCLI();
+export const GO_CLI = foundGoCLI ?? 'containers-storage';
+export const hasGoCLI = foundGoCLI !== undefined;
 export const isRoot = process.getuid?.() === 0;
 export const BENCH_DATA = process.env.CS_BENCH_DATA ?? '/var/tmp/bench-data';
 export const hasBenchData = existsSync(path.join(BENCH_DATA, 'base.tar'));
@@ -60,6 +74,15 @@ export async function makeEnv(driverName = 'vfs'): Promise<Env> {
       for (const s of extra) await s.close();
       await store.close();
       await driver.cleanup().catch(() => {});
+      // The Go CLI leaves its own bind mount of the overlay home behind (until `shutdown`).
+      for (let i = 0; i < 5; i++) {
+        const stillMounted = await execFileP('mountpoint', ['-q', path.join(graphRoot, driverName)]).then(
+          () => true,
+          () => false,
+        );
+        if (!stillMounted) break;
+        await execFileP('umount', ['-l', path.join(graphRoot, driverName)]).catch(() => {});
+      }
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -267,6 +267,58 @@ describe('LayerStore (vfs)', () => {
     const reopened = await env.reopen();
     expect((await reopened.get('dup')).id).toBe(b.id);
     expect((await reopened.get(a.id)).names).toEqual(['a']);
+  });
+
+  it('keeps volatile layers in volatile-layers.json and stable ones in layers.json', async () => {
+    const stable = await env.store.create({ names: ['s'] });
+    const vol = await env.store.create({ names: ['v'], volatile: true });
+    expect(vol.volatile).toBe(true);
+    const stableFile = JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8'));
+    const volatileFile = JSON.parse(await readFile(env.store.paths.volatileLayersJSON, 'utf8'));
+    expect(stableFile.map((l: { id: string }) => l.id)).toEqual([stable.id]);
+    expect(volatileFile.map((l: { id: string }) => l.id)).toEqual([vol.id]);
+    const other = await env.reopen();
+    expect((await other.get('v')).volatile).toBe(true);
+    await other.setMetadata('v', 'still volatile');
+    expect(JSON.parse(await readFile(env.store.paths.volatileLayersJSON, 'utf8'))[0].metadata).toBe('still volatile');
+    await env.store.delete('v');
+    expect(JSON.parse(await readFile(env.store.paths.volatileLayersJSON, 'utf8'))).toEqual([]);
+  });
+
+  it('applies ID maps on import and records container IDs in uidset', async () => {
+    const tar = await makeTar({ 'f': 'x' }, env.root);
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const { layer } = await env.store.put({ uidMap: map, gidMap: map }, chunksOf(tar));
+    expect(layer.uidset).toEqual([0]);
+    expect(layer.uidMap).toEqual(map);
+    const st = await stat(path.join(env.graphRoot, 'vfs/dir', layer.id, 'f'));
+    expect([st.uid, st.gid]).toEqual([100000, 100000]);
+    const json = JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8'));
+    expect(json[0].uidmap).toEqual([{ container_id: 0, host_id: 100000, size: 65536 }]);
+    expect((await collect(await env.store.diff(null, layer.id))).equals(tar)).toBe(true);
+  });
+
+  it('serialises concurrent writers on one store object and on two objects of one process', async () => {
+    const other = await env.reopen();
+    const made = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? env.store : other).create({ names: [`c${i}`] })),
+    );
+    expect(new Set(made.map((l) => l.id)).size).toBe(30);
+    expect(await env.store.layers()).toHaveLength(30);
+    expect(await other.layers()).toHaveLength(30);
+    expect(JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8'))).toHaveLength(30);
+  });
+
+  it('lets a caller hold the write lock across several calls', async () => {
+    const base = await env.store.create({ names: ['held'] });
+    await env.store.withWriteLock(async () => {
+      expect((await env.store.get('held')).id).toBe(base.id);
+      await env.store.setMetadata('held', 'inside');
+      const child = await env.store.create({ parent: 'held' });
+      await env.store.delete(child.id);
+    });
+    expect((await env.store.get('held')).metadata).toBe('inside');
+    await expect(env.store.withReadLock(() => env.store.create())).rejects.toThrow(/read lock/);
   });
 
   goIt('shares the store with the Go CLI both ways', async () => {
