@@ -5,11 +5,23 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-export const GO_CLI = 'containers-storage';
+/**
+ * The Go oracle, by absolute path: under pnpm/vitest, node_modules/.bin comes first in PATH and
+ * holds our own `containers-storage` (the @cs/cli bin), which must not be mistaken for Go's.
+ */
+export const GO_CLI = process.env.CS_GO_CLI ?? '/usr/bin/containers-storage';
 
-/** Whether the Go oracle is installed; interop tests skip with a message otherwise. */
+/** Whether the Go oracle is installed (an ELF binary, not a script); interop tests skip with a message otherwise. */
 export async function haveGoCLI(): Promise<boolean> {
   try {
+    const head = Buffer.alloc(4);
+    const fh = await fs.open(GO_CLI, 'r');
+    try {
+      await fh.read(head, 0, 4, 0);
+    } finally {
+      await fh.close();
+    }
+    if (!head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return false;
     await run(GO_CLI, ['version']);
     return true;
   } catch {

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestOf } from '@cs/ids';
 import { ContainerStore } from '../src/index.js';
-import { goStore, haveGoCLI } from './go-cli.js';
+import { GO_CLI, goStore, haveGoCLI } from './go-cli.js';
 
 const available = await haveGoCLI();
-if (!available) console.warn('SKIP containers interop tests: the Go `containers-storage` CLI is not installed');
+if (!available) console.warn(`SKIP containers interop tests: the Go containers-storage CLI (${GO_CLI}; set CS_GO_CLI) is not installed`);
 
 describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', () => {
   let g: Awaited<ReturnType<typeof goStore>>;
