@@ -98,7 +98,10 @@ const HEX = '0123456789abcdef';
  * short, other control characters and `<` `>` `&` U+2028 U+2029 as \u00XX-style escapes, lone
  * surrogates (invalid UTF-8 in Go) replaced by U+FFFD.
  */
+const PLAIN_STRING_RE = /^[^"\\<>&\u0000-\u001f\u2028\u2029\ud800-\udfff]*$/;
+
 export function quoteGoString(s: string): string {
+  if (PLAIN_STRING_RE.test(s)) return '"' + s + '"'; // the common case: nothing to escape
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {

@@ -2,6 +2,7 @@ import { JSONSyntaxError } from './errors.js';
 import { JSONNumber, JSONObject, type JSONValue } from './json-value.js';
 
 const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const ESCAPE_OR_CONTROL_RE = /[\\\u0000-\u001f]/;
 const MAX_DEPTH = 10000; // Go's decoder also limits nesting (10000) instead of overflowing the stack
 
 /**
@@ -124,6 +125,15 @@ class Parser {
   string(): string {
     const s = this.s;
     const start = this.pos;
+    // Fast path: no escapes and no control characters up to the closing quote.
+    const end = s.indexOf('"', start + 1);
+    if (end > 0) {
+      const body = s.slice(start + 1, end);
+      if (!ESCAPE_OR_CONTROL_RE.test(body)) {
+        this.pos = end + 1;
+        return body;
+      }
+    }
     this.pos++; // opening quote
     let out = '';
     let chunkStart = this.pos;
