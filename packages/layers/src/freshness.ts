@@ -1,4 +1,5 @@
 import { lstat, opendir } from 'node:fs/promises';
+import { llistxattr } from '@cs/sys';
 
 const SLASH = Buffer.from('/');
 
@@ -12,11 +13,19 @@ const SLASH = Buffer.from('/');
  * later than the tar-split's mtime was changed after the import: the tar-split no longer describes
  * the layer (layer-diff.md §5.6.4 "Staleness").
  *
+ * One exception, measured on Linux 6.18: the first read-write overlay mount of a layer stores
+ * `trusted.overlay.uuid` on its upper directory (the layer's own `diff/`), which moves that
+ * directory's ctime without any change to the layer. For a top directory carrying that xattr
+ * we look at its mtime instead (entries added, removed or renamed right under it); the mode and
+ * owner of an overlay `diff/` do not come from the tarball anyway.
+ *
  * Names are handled as raw bytes, so non-UTF-8 file names are visited too.
  */
 export async function treeChangedSince(dir: string, sinceNs: bigint): Promise<boolean> {
   const top = await lstat(dir, { bigint: true });
-  if (top.ctimeNs > sinceNs) return true;
+  if (top.ctimeNs > sinceNs) {
+    if (!top.isDirectory() || top.mtimeNs > sinceNs || !(await hasOverlayUUID(dir))) return true;
+  }
   if (!top.isDirectory()) return false;
   const pending: Buffer[] = [Buffer.from(dir)];
   while (pending.length > 0) {
@@ -31,4 +40,9 @@ export async function treeChangedSince(dir: string, sinceNs: bigint): Promise<bo
     }
   }
   return false;
+}
+
+async function hasOverlayUUID(dir: string): Promise<boolean> {
+  const names = await llistxattr(dir);
+  return names.includes('trusted.overlay.uuid') || names.includes('user.overlay.uuid');
 }

@@ -35,6 +35,23 @@ describe.skipIf(!isRoot)('LayerStore (overlay)', () => {
     expect(await env.store.diffSource(null, layer.id)).toBe('tar-split');
   });
 
+  it('keeps replaying after a read-write mount of the layer itself that changed nothing', async () => {
+    const tar = await makeTar({ 'd/': '', 'd/a': 'alpha' }, env.root);
+    const { layer } = await env.store.put({}, chunksOf(tar));
+    await new Promise((r) => setTimeout(r, 20));
+    // The kernel stores trusted.overlay.uuid on the upper dir (diff/) at the first rw mount.
+    const mnt = await env.store.mount(layer.id);
+    await readFile(path.join(mnt, 'd/a'));
+    await env.store.unmount(layer.id);
+    expect(await env.store.diffSource(null, layer.id)).toBe('tar-split');
+    // …but a file added right under the root afterwards is noticed.
+    const again = await env.store.mount(layer.id);
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(path.join(again, 'top-level-new'), '');
+    await env.store.unmount(layer.id);
+    expect(await env.store.diffSource(null, layer.id)).toBe('driver');
+  });
+
   it('regenerates the diff after the layer itself was changed through a mount', async () => {
     const tar = await makeTar({ 'a': 'alpha', 'b': '' }, env.root);
     const { layer } = await env.store.put({}, chunksOf(tar));
