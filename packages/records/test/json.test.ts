@@ -74,3 +74,23 @@ describe('parseJSON', () => {
     expect(() => parseJSON(text)).toThrow(message);
   });
 });
+
+describe('string encoding and parsing agree on random input', () => {
+  const alphabet = ['a', 'Z', ' ', '"', '\\', '/', '<', '>', '&', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '\u2028', '\u2029', '\u{1F600}', '\uFFFD'];
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  it('quoteGoString output parses back (ours and JSON.parse) to the same string', () => {
+    for (let i = 0; i < 2000; i++) {
+      const len = rand(12);
+      let s = '';
+      for (let j = 0; j < len; j++) s += alphabet[rand(alphabet.length)];
+      const q = quoteGoString(s);
+      expect(JSON.parse(q)).toBe(s);
+      expect(parseJSON(q)).toBe(s);
+      expect(q).not.toMatch(/[<>&\u2028\u2029\u0000-\u001f]/);
+    }
+  });
+});
