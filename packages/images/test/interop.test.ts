@@ -22,7 +22,8 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
 
   it('reads images Go wrote, with names, digests and big data, and rewrites them byte for byte', async () => {
     const layer = (await g.go('create-layer')).trim();
-    const id = (await g.go('create-image', '-n', 'docker.io/library/a:1', '-m', 'meta <&>', layer)).split('\n')[0]!.trim();
+    const meta = 'meta <&> \u2028\u2029 \u{1F600} \u0001\u007f "q" \\ é\ttab';
+    const id = (await g.go('create-image', '-n', 'docker.io/library/a:1', '-m', meta, layer)).split('\n')[0]!.trim();
     const manifest = path.join(g.base, 'manifest.json');
     await fs.writeFile(manifest, '{"schemaVersion":2,"layers":[]}');
     const config = path.join(g.base, 'config');
@@ -36,7 +37,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     const img = await store.get('localhost/b:2');
     expect(img.id).toBe(id);
     expect(img.topLayer).toBe(layer);
-    expect(img.metadata).toBe('meta <&>');
+    expect(img.metadata).toBe(meta);
     expect(new Set(img.names)).toEqual(new Set(['docker.io/library/a:1', 'localhost/b:2']));
     const manifestBytes = await fs.readFile(manifest);
     const configBytes = await fs.readFile(config);
@@ -50,7 +51,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect((await store.byTopLayer(layer)).map((i) => i.id)).toEqual([id]);
 
     const before = await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8');
-    await store.setMetadata(id, 'meta <&>');
+    await store.setMetadata(id, meta);
     expect(await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8')).toBe(before);
   });
 
