@@ -4,8 +4,21 @@ const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const NS_PER_SEC = 1_000_000_000n;
 
-// ns-resolution "now": hrtime gives ns steps, anchored once to the wall clock.
-const wallAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+// ns-resolution "now": hrtime gives ns steps, anchored to the wall clock; re-anchored when the
+// two drift apart by more than a few ms (clock steps, suspend: the monotonic clock stops then).
+let wallAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+const MAX_DRIFT_NS = 5_000_000n;
+
+function nowNanos(): bigint {
+  const wallNs = BigInt(Date.now()) * 1_000_000n;
+  let ns = wallAnchorNs + process.hrtime.bigint();
+  const drift = ns - wallNs;
+  if (drift > MAX_DRIFT_NS || drift < -MAX_DRIFT_NS) {
+    wallAnchorNs = wallNs - process.hrtime.bigint();
+    ns = wallNs;
+  }
+  return ns;
+}
 
 /**
  * A point in time with nanosecond precision and a fixed UTC offset, as Go's time.Time holds it
@@ -30,7 +43,7 @@ export class GoTime {
   static readonly ZERO = new GoTime(secondsFromCivil(1, 1, 1, 0, 0, 0), 0, 0);
 
   static now(): GoTime {
-    return GoTime.fromUnixNanos(wallAnchorNs + process.hrtime.bigint());
+    return GoTime.fromUnixNanos(nowNanos());
   }
 
   static fromUnixNanos(ns: bigint, offsetMinutes = 0): GoTime {

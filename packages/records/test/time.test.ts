@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GoTime } from '../src/time.js';
 
 describe('GoTime', () => {
@@ -56,5 +56,17 @@ describe('GoTime', () => {
     expect(() => GoTime.fromUnixNanos(-70_000_000_000n * 1_000_000_000n).toString()).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_TIMESTAMP' }),
     );
+  });
+
+  it('follows the wall clock when it steps (the monotonic clock does not)', () => {
+    const realNow = Date.now.bind(Date);
+    const hour = 3_600_000;
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + hour);
+    try {
+      expect(Math.abs(GoTime.now().toDate().getTime() - (realNow() + hour))).toBeLessThan(1000);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(Math.abs(GoTime.now().toDate().getTime() - realNow())).toBeLessThan(1000);
   });
 });
