@@ -70,7 +70,7 @@ export class Applier {
   private readonly seen = new Set<string>();
   private readonly unpacked = new Set<string>();
   private readonly dirs: PendingDir[] = [];
-  private readonly plnk = new Map<string, At>();
+  private readonly plnk = new Map<string, { at: At; entry: TarEntry }>();
   private plnkDir: { fd: number; name: Buffer } | undefined;
   private readonly umask = process.umask();
   private readonly euid = process.geteuid?.() ?? 0;
@@ -97,6 +97,7 @@ export class Applier {
   /** Handles one entry, consuming its data. */
   async entry(e: TarEntry): Promise<void> {
     if (this.opts.signal?.aborted) throw new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted', { cause: this.opts.signal.reason });
+    this.root.collect(); // no directory fd is in use between entries
     this.size += e.size;
     if (!SUPPORTED.has(e.typeflag)) throw unsupportedType(e.typeflag);
     const dupKey = goCleanKey(e.name);
@@ -291,11 +292,6 @@ export class Applier {
   private linkTarget(e: TarEntry): At {
     const tparts = cleanComponents(e.linkname);
     if (tparts.length === 0) throw fsError('EPERM', `hardlink to the root directory: ${e.name.toString('utf8')}`);
-    if (!this.overlay && startsWith(tparts[0]!, WH_PLNK)) {
-      const stashed = this.plnk.get(keyOf(tparts));
-      if (stashed === undefined) throw new ArchiveError('ERR_ARCHIVE_INVALID_LINK', `invalid aufs hardlink ${JSON.stringify(e.linkname.toString('utf8'))}`);
-      return stashed;
-    }
     const name = tparts[tparts.length - 1]!;
     try {
       const target = { dfd: this.root.dir(tparts.slice(0, -1)), name };
@@ -312,6 +308,13 @@ export class Applier {
   }
 
   private hardlink(e: TarEntry, at: At, uid: number, gid: number): void {
+    if (!this.overlay) {
+      const tparts = cleanComponents(e.linkname);
+      if (tparts.length > 0 && tparts[0]!.equals(WH_PLNK)) {
+        this.plnkCopy(e, tparts, at);
+        return;
+      }
+    }
     const target = this.linkTarget(e);
     const tst = fs.lstatSync(this.path(target));
     if (tst.isDirectory()) throw fsError('EPERM', `hardlink to a directory: ${e.name.toString('utf8')}`);
@@ -331,6 +334,21 @@ export class Applier {
       const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
       this.utimes(at, a, m);
     }
+  }
+
+  /** Algorithm A: a hardlink into `.wh..wh.plnk/` becomes an independent copy carrying the plnk header's metadata (§2.1 6.2). */
+  private plnkCopy(e: TarEntry, tparts: Buffer[], at: At): void {
+    const stashed = this.plnk.get(keyOf(tparts));
+    if (stashed === undefined) throw new ArchiveError('ERR_ARCHIVE_INVALID_LINK', `invalid aufs hardlink ${JSON.stringify(e.linkname.toString('utf8'))}`);
+    this.clearFor(at, false);
+    fs.copyFileSync(this.path(stashed.at), this.path(at), fs.constants.COPYFILE_EXCL);
+    const src = stashed.entry;
+    const [uid, gid] = this.hostIDs(src);
+    this.chown(at, uid, gid);
+    if (src.xattrs.length > 0) setXattrs({ path: this.path(at) }, src.xattrs, this.keepOverlay);
+    sys.fchmodatSync(at.dfd, at.name, src.mode);
+    const [a, m] = fileTimes(src.atimeNs, src.mtimeNs);
+    this.utimes(at, a, m);
   }
 
   private device(e: TarEntry, at: At, uid: number, gid: number): void {
@@ -453,7 +471,7 @@ export class Applier {
       }
       const stashed = { dfd: this.plnkDir.fd, name: Buffer.from(String(this.plnk.size)) };
       const crc = await this.regular(e, stashed, ...this.hostIDs(e));
-      this.plnk.set(keyOf(parts), stashed);
+      this.plnk.set(keyOf(parts), { at: stashed, entry: e });
       return crc;
     }
     return null;
@@ -471,6 +489,7 @@ export class Applier {
         throw err;
       }
       sys.utimensatSync(fd, DOT, d.atime, d.mtime, NOFOLLOW);
+      this.root.collect();
     }
     if (this.plnkDir !== undefined) {
       fs.rmSync(this.root.at(this.root.fd, this.plnkDir.name), { recursive: true, force: true });

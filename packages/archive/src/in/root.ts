@@ -41,6 +41,7 @@ function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoExcep
 export class Root {
   private readonly cache = new Map<string, number>();
   private readonly prefixes = new Map<number, Buffer>();
+  private readonly retired: number[] = [];
 
   private constructor(
     readonly path: string,
@@ -129,28 +130,37 @@ export class Root {
     }
   }
 
-  /** Closes the oldest half of the cached fds (depth-first tars rarely come back to them). */
+  /** Forgets the oldest half of the cached fds (depth-first tars rarely come back to them). */
   private evict(): void {
     let n = this.cache.size >> 1;
     for (const [k, fd] of this.cache) {
       if (n-- <= 0) break;
       this.cache.delete(k);
-      this.prefixes.delete(fd);
-      closeSync(fd);
+      this.retired.push(fd);
     }
   }
 
-  /** Forget cached directory fds: call after anything that removes or replaces a directory or symlink. */
+  /**
+   * Forget cached directory fds: call after anything that removes or replaces a directory or
+   * symlink. The fds stay open (a caller may still hold one) until `collect()`.
+   */
   dropCache(): void {
-    for (const fd of this.cache.values()) {
+    for (const fd of this.cache.values()) this.retired.push(fd);
+    this.cache.clear();
+  }
+
+  /** Closes forgotten fds; call only when no fd obtained from `dir()` is in use. */
+  collect(): void {
+    for (const fd of this.retired) {
       this.prefixes.delete(fd);
       closeSync(fd);
     }
-    this.cache.clear();
+    this.retired.length = 0;
   }
 
   close(): void {
     this.dropCache();
+    this.collect();
     this.prefixes.delete(this.fd);
     closeSync(this.fd);
   }

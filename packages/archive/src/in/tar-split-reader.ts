@@ -93,6 +93,7 @@ async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Buffer, fileDir
       if (seen.has(key)) throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${name.toString('utf8')}`);
       seen.add(key);
       if (rec.size === 0) continue;
+      for (const r of roots) r.collect();
       const shown = name.toString('utf8');
       const fd = await openMember(roots, name);
       try {
