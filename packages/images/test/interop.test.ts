@@ -50,6 +50,18 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect((await store.byDigest(digestOf(manifestBytes))).map((i) => i.id)).toEqual([id]);
     expect((await store.byTopLayer(layer)).map((i) => i.id)).toEqual([id]);
 
+    // the same directory as an additional (read-only) image store
+    const ro = await ImageStore.open(path.join(g.graph, 'vfs-images'), { readOnly: true });
+    try {
+      const roImg = await ro.get(id);
+      expect({ ...roImg, readOnly: false }).toEqual(img);
+      expect(roImg.readOnly).toBe(true);
+      expect(await ro.bigData(id, 'Config/Blob')).toEqual(configBytes);
+      await expect(ro.setMetadata(id, 'x')).rejects.toMatchObject({ code: 'ERR_READ_ONLY_STORE' });
+    } finally {
+      await ro.close();
+    }
+
     const before = await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8');
     await store.setMetadata(id, meta);
     expect(await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8')).toBe(before);
