@@ -277,6 +277,27 @@ for (const drv of drivers) {
       await expect(stat(orphan)).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
+    it('junk input to putLayer leaves no layer behind; junk applyDiff fails', async () => {
+      const junk = Buffer.alloc(4096, 7);
+      await expect(store.putLayer({ names: ['junk'] }, streamOf(junk))).rejects.toThrow();
+      expect(await store.layers()).toEqual([]);
+      const dirs = await (await import('node:fs/promises')).readdir(drv.name === 'vfs' ? path.join(dir, 'root', 'vfs', 'dir') : path.join(dir, 'root', 'overlay'));
+      expect(dirs.filter((d) => /^[0-9a-f]{64}$/.test(d))).toEqual([]);
+      await store.createLayer({ names: ['L'] });
+      await expect(store.applyDiff('L', streamOf(junk))).rejects.toThrow();
+      await expect(store.applyDiff('nosuch', streamOf(junk))).rejects.toBeInstanceOf(LayerUnknownError);
+    });
+
+    it('transient store keeps container records under the run root', async () => {
+      await store.close();
+      store = await Store.open({ ...opts(), transientStore: true });
+      await store.createContainer({ names: ['t'] });
+      const runFile = path.join(dir, 'run', `${drv.name}-containers`, 'volatile-containers.json');
+      expect(await readFile(runFile, 'utf8')).toContain('"t"');
+      await expect(stat(path.join(dir, 'root', `${drv.name}-containers`, 'containers.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await store.listContainers()).map((c) => c.names[0])).toEqual(['t']);
+    });
+
     it('shutdown closes the store; later calls fail with StoreClosedError', async () => {
       await store.shutdown();
       await expect(store.layers()).rejects.toBeInstanceOf(StoreClosedError);
