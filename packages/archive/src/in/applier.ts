@@ -390,7 +390,14 @@ export class Applier {
 
   /** Algorithm A whiteouts: `.wh.x` removes x; `.wh..wh..opq` empties the directory of what this tar did not create. */
   private deleteWhiteout(parts: Buffer[]): void {
-    const dfd = this.parent(parts);
+    let dfd: number;
+    try {
+      dfd = this.parent(parts);
+    } catch (err) {
+      const code = errCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return; // behind a dangling symlink: nothing to delete
+      throw err;
+    }
     if (parts[parts.length - 1]!.equals(WH_OPQ)) {
       this.opaqueWalk(dfd, keyOf(parts.slice(0, -1)));
       return;
