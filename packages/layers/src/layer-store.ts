@@ -23,6 +23,7 @@ import {
   LayerUnknownError,
   UnsupportedDiffCompressionError,
 } from './errors.js';
+import { checkLayers, type CheckOptions, type LayerProblem } from './check.js';
 import { treeChangedSince } from './freshness.js';
 import { INCOMPLETE_FLAG, compressionName, isIncomplete, type CompressionName, type IDMap, type Layer } from './layer.js';
 import { emptyLayer, type StoredLayer } from './layer-codec.js';
@@ -486,9 +487,9 @@ export class LayerStore {
     return this.#updateNames(ref, () => dedupe(names));
   }
 
-  /** Adds names (kept after the existing ones). */
+  /** Adds names; as in HEAD, the new names come first, then the old ones (duplicates dropped). */
   addNames(ref: string, names: string[]): Promise<Layer> {
-    return this.#updateNames(ref, (old) => dedupe([...old, ...names]));
+    return this.#updateNames(ref, (old) => dedupe([...names, ...old]));
   }
 
   removeNames(ref: string, names: string[]): Promise<Layer> {
@@ -723,6 +724,15 @@ export class LayerStore {
     });
   }
 
+  /**
+   * What the layer store alone can prove wrong, per layer ID (parent, driver data, big data and,
+   * with `contents`, the tar-split against diff-digest/diff-size). Reports only; the Store
+   * decides what to delete.
+   */
+  check(opts: CheckOptions = {}): Promise<Map<string, LayerProblem[]>> {
+    return this.#read(() => checkLayers(this.#index.ordered, this.driver, this.paths.layerDir, opts));
+  }
+
   // ---- deleting -----------------------------------------------------------------------------
 
   /**
@@ -745,10 +755,11 @@ export class LayerStore {
   wipe(): Promise<void> {
     return this.#write(async () => {
       for (;;) {
+        if (this.#index.ordered.length === 0) break;
         const parents = new Set(this.#index.ordered.map((l) => l.parent));
         const leaves = this.#index.ordered.filter((l) => !parents.has(l.id));
-        if (leaves.length === 0) break;
-        for (const layer of leaves) await this.#deleteNow(layer);
+        // A parent cycle (only a damaged file has one) has no leaf: take the newest layer then.
+        for (const layer of leaves.length > 0 ? leaves : this.#index.ordered.slice(-1)) await this.#deleteNow(layer);
       }
     });
   }

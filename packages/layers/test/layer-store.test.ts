@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,16 @@ describe('LayerStore (vfs)', () => {
     await expect(env.store.delete(base.layer.id)).rejects.toBeInstanceOf(LayerUnknownError);
   });
 
+  it('wipes even a damaged store whose parents form a cycle', async () => {
+    const a = await env.store.create();
+    const b = await env.store.create({ parent: a.id });
+    const records = JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8'));
+    records[0].parent = b.id;
+    await writeFile(env.store.paths.layersJSON, JSON.stringify(records));
+    await env.store.wipe();
+    expect(await env.store.layers()).toEqual([]);
+  });
+
   it('wipes every layer, children first', async () => {
     const a = await env.store.create();
     const b = await env.store.create({ parent: a.id });
@@ -198,7 +208,9 @@ describe('LayerStore (vfs)', () => {
   it('moves a name from one layer to another, and sets metadata and flags', async () => {
     const a = await env.store.create({ names: ['n1', 'n2'] });
     const b = await env.store.create();
-    await env.store.addNames(b.id, ['n2', 'n3']);
+    await env.store.addNames(b.id, ['old']);
+    await env.store.addNames(b.id, ['n2', 'n3', 'n2']);
+    expect((await env.store.get(b.id)).names).toEqual(['n2', 'n3', 'old']);
     expect((await env.store.get(a.id)).names).toEqual(['n1']);
     expect((await env.store.get('n2')).id).toBe(b.id);
     await env.store.removeNames(b.id, ['n3']);
@@ -319,6 +331,26 @@ describe('LayerStore (vfs)', () => {
     });
     expect((await env.store.get('held')).metadata).toBe('inside');
     await expect(env.store.withReadLock(() => env.store.create())).rejects.toThrow(/read lock/);
+  });
+
+  it('checks parents, driver data, big data and replayed contents', async () => {
+    const tar = await makeTar({ 'file.txt': 'original', 'other': 'x' }, env.root);
+    const { layer } = await env.store.put({ names: ['checked'] }, chunksOf(tar));
+    const orphan = await env.store.create({ names: ['orphan'] });
+    await env.store.setBigData(orphan.id, 'item', Buffer.from('v'));
+    expect(await env.store.check({ contents: true })).toEqual(new Map());
+    // Damage: content changed behind the store's back, a big-data file and a parent removed.
+    await writeFile(path.join(env.graphRoot, 'vfs/dir', layer.id, 'file.txt'), 'ORIGINAL');
+    await rm(path.join(env.store.paths.layerDir, orphan.id, 'item'));
+    const records = JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8'));
+    records[1].parent = 'f'.repeat(64);
+    await writeFile(env.store.paths.layersJSON, JSON.stringify(records));
+    const report = await env.store.check({ contents: true });
+    expect(report.get(layer.id)).toEqual([{ code: 'ERR_LAYER_CONTENT_UNREADABLE', message: `layer ${layer.id}: file integrity checksum failed` }]);
+    expect(report.get(orphan.id)!.map((p) => p.code)).toEqual(['ERR_LAYER_PARENT_MISSING', 'ERR_LAYER_DATA_MISSING']);
+    expect(report.get(orphan.id)![1]!.message).toBe(`layer ${orphan.id}: data item "item": layer data item is missing`);
+    // Without `contents` the replay is skipped.
+    expect((await env.store.check()).has(layer.id)).toBe(false);
   });
 
   goIt('shares the store with the Go CLI both ways', async () => {
