@@ -88,6 +88,23 @@ for (const driver of ['vfs', 'overlay']) {
       }
     });
 
+    it('a Go shutdown while our Store is open: we notice the storage.lock token and re-open the driver', async () => {
+      const store = await Store.open({ graphRoot, runRoot, driver });
+      try {
+        const layer = await store.putLayer({ names: ['x'] }, streamOf(await makeTar(dir, { f: 'file' })));
+        await go('shutdown');
+        const mnt = await store.mount(layer.layer.id);
+        expect(await readFile(path.join(mnt, 'f'), 'utf8')).toBe('file');
+        // Go sees our mount count and refuses to shut down while it is held
+        await expect(go('shutdown')).rejects.toThrow(/layer is in use/);
+        await store.unmount(layer.layer.id);
+        await store.shutdown();
+        await go('layers');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('we write layers, images with big data and containers; Go lists, reads, mounts, diffs and deletes them', async () => {
       const store = await Store.open({ graphRoot, runRoot, driver });
       const tar = await makeTar(dir, { 'usr/share/doc/x': 'documentation', 'etc/os-release': 'ID=test\n' });

@@ -198,8 +198,9 @@ for (const drv of drivers) {
     it('keeps unknown JSON members written by newer code', async () => {
       await store.createLayer({ names: ['l'] });
       await store.createImage({ names: ['i'] });
+      await store.createContainer({ names: ['c'] });
       await store.close();
-      for (const kind of ['layers', 'images']) {
+      for (const kind of ['layers', 'images', 'containers']) {
         const file = path.join(dir, 'root', `${drv.name}-${kind}`, `${kind}.json`);
         const text = await readFile(file, 'utf8');
         await writeFile(file, text.replace(/^\[\{/, '[{"future-field":{"a":[1,2]},'));
@@ -207,10 +208,11 @@ for (const drv of drivers) {
       store = await Store.open(opts());
       await store.setNames('l', ['l2']);
       await store.setNames('i', ['i2']);
-      for (const kind of ['layers', 'images']) {
+      await store.setNames('c', ['c2']);
+      for (const kind of ['layers', 'images', 'containers']) {
         const text = await readFile(path.join(dir, 'root', `${drv.name}-${kind}`, `${kind}.json`), 'utf8');
         expect(text).toContain('"future-field":{"a":[1,2]}');
-        expect(text).toContain(kind === 'layers' ? '"l2"' : '"i2"');
+        expect(text).toContain(`"${kind[0]}2"`);
       }
     });
 
@@ -296,6 +298,17 @@ for (const drv of drivers) {
       expect(await readFile(runFile, 'utf8')).toContain('"t"');
       await expect(stat(path.join(dir, 'root', `${drv.name}-containers`, 'containers.json'))).rejects.toMatchObject({ code: 'ENOENT' });
       expect((await store.listContainers()).map((c) => c.names[0])).toEqual(['t']);
+    });
+
+    it('parent owners: none for unmapped layers, a mapped layer must be mounted', async () => {
+      const plain = await store.createLayer();
+      expect(await store.layerParentOwners(plain.id)).toEqual({ uids: [], gids: [] });
+      const mapped = await store.createLayer({ uidMap: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMap: [{ containerID: 0, hostID: 100000, size: 65536 }] });
+      await expect(store.layerParentOwners(mapped.id)).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_MOUNTED' });
+      await store.mount(mapped.id);
+      // The directories above the mount point are root's, which the map does not cover.
+      expect(await store.layerParentOwners(mapped.id)).toEqual({ uids: [0], gids: [0] });
+      await store.unmount(mapped.id);
     });
 
     it('shutdown closes the store; later calls fail with StoreClosedError', async () => {
