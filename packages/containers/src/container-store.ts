@@ -307,10 +307,11 @@ class ContainerView implements ContainerWriter {
   async bigData(ref: string, key: string): Promise<Buffer> {
     const store = this.s();
     const rec = store.find(ref);
+    const file = bigDataPath(store.objectDir(rec.id), key);
     try {
-      return await fs.readFile(bigDataPath(store.objectDir(rec.id), key));
+      return await fs.readFile(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BigDataUnknownError('container', rec.id, key);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BigDataUnknownError('container', rec.id, key, file);
       throw err;
     }
   }

@@ -3,6 +3,6 @@ import { RecordsError } from '@cs/records';
 /** No container matches the reference (Go ErrContainerUnknown: "container not known"). */
 export class ContainerUnknownError extends RecordsError {
   constructor(readonly reference: string) {
-    super('ERR_CONTAINER_UNKNOWN', `container ${JSON.stringify(reference)}: container not known`);
+    super('ERR_CONTAINER_UNKNOWN', 'container not known');
   }
 }

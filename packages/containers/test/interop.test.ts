@@ -95,6 +95,25 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect((await g.go('get-container-data-digest', c.id, 'UPPER/key')).trim()).toBe(digestOf(data));
     expect((await g.go('get-container-data-size', c.id, 'UPPER/key')).trim()).toBe(String(data.length));
     expect((await g.go('list-container-data', c.id)).trim()).toBe('UPPER/key');
+    // the same error texts as Go for missing items
+    for (const [cmd, call] of [
+      ['get-container-data', () => store!.bigData(c.id, 'nosuch')],
+      ['get-container-data-size', () => store!.bigDataSize(c.id, 'nosuch')],
+      ['get-container-data-digest', () => store!.bigDataDigest(c.id, 'nosuch')],
+    ] as Array<[string, () => Promise<unknown>]>) {
+      const goErr = await g.go(cmd, c.id, 'nosuch').then(
+        () => '',
+        (e: { stderr: string }) => e.stderr.trim(),
+      );
+      const ours = await Promise.resolve().then(() => call()).then(
+        () => '',
+        (e: Error) => e.message,
+      );
+      expect(ours).toBe(goErr);
+    }
+    expect(await g.go('get-container-data', 'nosuch-ctr', 'k').catch((e: { stderr: string }) => e.stderr.trim())).toBe(
+      await store!.get('nosuch-ctr').catch((e: Error) => e.message),
+    );
     expect((await g.go('get-container-dir', 'ours')).trim()).toBe(path.join(g.graph, 'vfs-containers', c.id, 'userdata'));
 
     // Go writes while our object stays open

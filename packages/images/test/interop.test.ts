@@ -98,6 +98,21 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect((await g.go('get-image-data-digest', 'z', 'UPPER-case/key')).trim()).toBe(digestOf(odd));
     expect((await g.go('get-image-data-size', 'z', 'manifest')).trim()).toBe(String(manifest.length));
     expect((await g.go('list-image-data', img.id)).split('\n')).toEqual(['manifest', 'UPPER-case/key', '']);
+    for (const [cmd, call] of [
+      ['get-image-data', () => store!.bigData(img.id, 'nosuch')],
+      ['get-image-data-size', () => store!.bigDataSize(img.id, 'nosuch')],
+      ['get-image-data-digest', () => store!.bigDataDigest(img.id, 'nosuch')],
+    ] as Array<[string, () => Promise<unknown>]>) {
+      const goErr = await g.go(cmd, img.id, 'nosuch').then(
+        () => '',
+        (e: { stderr: string }) => e.stderr.trim(),
+      );
+      const ours = await Promise.resolve().then(() => call()).then(
+        () => '',
+        (e: Error) => e.message,
+      );
+      expect(ours).toBe(goErr);
+    }
     expect((await g.go('images-by-digest', '-q', digestOf(manifest))).trim()).toBe(img.id);
     expect((await g.go('get-names', img.id)).trim().split('\n')).toEqual(['first', 'quay.io/x/y:2', 'z']);
 

@@ -28,16 +28,22 @@ export class DuplicateNameError extends RecordsError {
   }
 }
 
-/** The big-data item does not exist (Go: the os.ErrNotExist of opening its file). */
+/**
+ * The big-data item does not exist. The message is Go's: images wrap ErrNotExist with the item
+ * and image; containers and layers surface the OS error of opening the file.
+ */
 export class BigDataUnknownError extends RecordsError {
   constructor(
     readonly kind: RecordKind,
     readonly id: string,
     readonly key: string,
+    readonly path?: string,
   ) {
     super(
       'ERR_BIG_DATA_UNKNOWN',
-      `locating item named ${JSON.stringify(key)} for ${kind} with ID ${JSON.stringify(id)}: file does not exist`,
+      kind === 'image' || path === undefined
+        ? `locating item named ${JSON.stringify(key)} for ${kind} with ID ${JSON.stringify(id)} (consider removing the ${kind} to resolve the issue): file does not exist`
+        : `open ${path}: no such file or directory`,
     );
   }
 }
@@ -45,13 +51,13 @@ export class BigDataUnknownError extends RecordsError {
 /** No size is recorded for the item and it cannot be read (Go ErrSizeUnknown). */
 export class SizeUnknownError extends RecordsError {
   constructor(readonly key: string) {
-    super('ERR_SIZE_UNKNOWN', `size of item ${JSON.stringify(key)}: size is not known`);
+    super('ERR_SIZE_UNKNOWN', 'size is not known');
   }
 }
 
 /** No digest is recorded for the item (Go ErrDigestUnknown). */
 export class DigestUnknownError extends RecordsError {
   constructor(readonly key: string) {
-    super('ERR_DIGEST_UNKNOWN', `digest of item ${JSON.stringify(key)}: could not compute digest of item`);
+    super('ERR_DIGEST_UNKNOWN', 'could not compute digest of item');
   }
 }
