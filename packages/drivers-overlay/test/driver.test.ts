@@ -143,6 +143,28 @@ describe.skipIf(!isRoot)('overlay driver with real mounts', () => {
   });
 });
 
+describe.skipIf(!isRoot)('opening the overlay driver by name', () => {
+  it('opens overlay2 as overlay and names bad options', async () => {
+    const { openDriver } = await import('@cs/drivers');
+    const root = await makeTempRoot();
+    try {
+      const opts = { graphRoot: path.join(root.dir, 'g'), runRoot: path.join(root.dir, 'r') };
+      await expect(openDriver('overlay2', { ...opts, options: ['overlay.bogus=1'] })).rejects.toThrow('overlay: unknown option overlay.bogus');
+      const driver = await openDriver('overlay2', { ...opts, options: ['overlay2.skip_mount_home=true', 'overlay.mountopt=nodev'] });
+      expect(driver.name).toBe('overlay');
+      expect(driver.home).toBe(path.join(root.dir, 'g', 'overlay'));
+      expect(await findMount(driver.home)).toBeUndefined(); // skip_mount_home
+      expect((await readdir(path.join(root.dir, 'r', 'overlay'))).some((n) => n.startsWith('metacopy(nodev)-'))).toBe(true);
+      await driver.create(id(1), null);
+      const merged = await driver.get(id(1));
+      expect((await findMount(merged))?.mountOptions.split(',')).toContain('nodev');
+      await driver.put(id(1));
+    } finally {
+      await root.dispose();
+    }
+  });
+});
+
 describe.runIf(!isRoot)('overlay driver without root', () => {
   it('is skipped: real overlay mounts need root', () => {
     console.warn('skipping overlay mount tests: not running as root');
