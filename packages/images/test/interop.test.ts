@@ -157,4 +157,20 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect(again.names).toEqual(['a', 'b']); // 1.43's CLI appends added names
     expect(again.namesHistory).toEqual(['b', 'a']);
   });
+
+  it('loses no update when Go and we change images at the same time', async () => {
+    const layer = (await g.go('create-layer')).trim();
+    store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
+    const target = await store.create({ id: 'target', topLayer: layer });
+    const goRuns = Array.from({ length: 4 }, (_, i) => g.go('create-image', '-n', `go-${i}`, layer));
+    const ours = Array.from({ length: 12 }, (_, i) =>
+      i % 2 === 0 ? store!.create({ names: [`ours-${i}`], topLayer: layer }) : store!.setBigData(target.id, `item${i}`, `v${i}`),
+    );
+    await Promise.all([...goRuns, ...ours]);
+    const listed = JSON.parse(await g.go('images', '--json')) as Array<{ names?: string[]; 'big-data-names'?: string[] }>;
+    const names = listed.flatMap((i) => i.names ?? []).sort();
+    expect(names).toEqual([...['go-0', 'go-1', 'go-2', 'go-3'], ...[0, 2, 4, 6, 8, 10].map((i) => `ours-${i}`)].sort());
+    expect(listed.find((i) => i['big-data-names'])?.['big-data-names']?.sort()).toEqual([1, 3, 5, 7, 9, 11].map((i) => `item${i}`).sort());
+    expect((await store.list()).length).toBe(11);
+  });
 });
