@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findMount } from '@cs/drivers';
 import { LayerPaths, OverlayDriver } from '../src/index.js';
-import { exists, isRoot, makeTempRoot } from './helpers.js';
+import { exists, isRoot, makeTar, makeTempRoot } from './helpers.js';
 
 const id = (n: number) => n.toString(16).padStart(63, '0') + 'f';
 
@@ -116,6 +116,21 @@ describe.skipIf(!isRoot)('overlay driver with real mounts', () => {
     expect(await exists(path.join(driver.home, 'l', lid))).toBe(false);
     expect(await findMount(new LayerPaths(driver.home, id(2)).merged)).toBeUndefined();
     await driver.cleanup();
+  });
+
+  it('applies through the merged mount (Algorithm A) when the parent given is not the real one', async () => {
+    await driver.create(id(1), null);
+    await writeFile(path.join(new LayerPaths(driver.home, id(1)).diff, 'a'), 'a');
+    await driver.create(id(2), id(1));
+    const tar = path.join(root.dir, 'w.tar');
+    await makeTar(tar, ['f:.wh.a:', 'f:c:c']);
+    const { createReadStream } = await import('node:fs');
+    await driver.applyDiff(id(2), null, createReadStream(tar));
+    const diff = new LayerPaths(driver.home, id(2)).diff;
+    expect(await readFile(path.join(diff, 'c'), 'utf8')).toBe('c');
+    const whiteout = await stat(path.join(diff, 'a'));
+    expect(whiteout.isCharacterDevice() && whiteout.rdev === 0).toBe(true); // made by the kernel
+    expect(await driver.isMounted(id(2))).toBe(false);
   });
 
   it('mounts the top of a 300-layer chain with every layer visible', async () => {
