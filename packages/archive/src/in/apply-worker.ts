@@ -151,6 +151,8 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
     const result = await outcome;
     const digest = `sha256:${rawHash.digest('hex')}`;
     result.compressedDigest = digest;
+    // structured clone turned the Buffer into a plain Uint8Array
+    if (result.tarSplit !== undefined) result.tarSplit = Buffer.from(result.tarSplit.buffer, result.tarSplit.byteOffset, result.tarSplit.byteLength);
     if (result.compression === 'none') result.uncompressedDigest = digest;
     return result;
   } finally {

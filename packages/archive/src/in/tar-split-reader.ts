@@ -38,9 +38,9 @@ function toRecord(line: string): TarSplitRecord {
 }
 
 /** Parses a gzip'd tar-split stream into records, one line at a time (bounded memory). */
-export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Buffer): AsyncGenerator<TarSplitRecord> {
+export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TarSplitRecord> {
   const gz = createGunzip();
-  const src = Buffer.isBuffer(tarSplitGz) ? Readable.from([tarSplitGz]) : Readable.from(tarSplitGz, { objectMode: false });
+  const src = tarSplitGz instanceof Uint8Array ? Readable.from([tarSplitGz]) : Readable.from(tarSplitGz, { objectMode: false });
   src.on('error', (e) => gz.destroy(e));
   src.pipe(gz);
   let carry = '';
@@ -77,7 +77,7 @@ async function openMember(roots: Root[], name: Buffer): Promise<number> {
   throw last ?? new Error('no file directories');
 }
 
-async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Buffer, fileDirs: string[]): AsyncGenerator<Buffer> {
+async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): AsyncGenerator<Buffer> {
   const roots: Root[] = [];
   try {
     for (const d of fileDirs) roots.push(await Root.open(d));
@@ -123,6 +123,6 @@ async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Buffer, fileDir
  * Rebuilds the original uncompressed tar from a tar-split stream and the layer's files, looked
  * up inside each of `fileDirs` (first hit wins) with in-root resolution, never on the host.
  */
-export function assembleFromTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Buffer, fileDirs: string[]): Readable {
+export function assembleFromTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): Readable {
   return Readable.from(assemble(tarSplitGz, fileDirs), { objectMode: false });
 }

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sha } from './apply-helpers.js';
+import { isRoot, skipNote, tempDirs } from './helpers.js';
+import { chunked, dir, file, tar } from './tar-builder.js';
+
+// The worker thread only runs from built JavaScript: these tests use dist/ (turbo builds before testing).
+const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const dirs = tempDirs();
+afterEach(() => dirs.cleanup());
+
+describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first (and as root): the apply worker loads from dist/'))('applyTar on its worker thread (dist)', () => {
+  it('applies, digests and records the tar-split like the in-process path', async () => {
+    const mod = (await import(DIST)) as typeof import('../../src/index.js');
+    const t = tar(dir('d'), file('d/f', 'x'.repeat(70000), { uid: 3 }), file('g', 'y'));
+    const d = await dirs.make();
+    const r = await mod.applyTar(d, chunked(t, 1000), { whiteouts: 'delete', recordTarSplit: true });
+    expect(r).toMatchObject({ compression: 'none', compressedDigest: sha(t), uncompressedDigest: sha(t), uncompressedSize: t.length, uidset: [0, 3] });
+    expect((await readFile(join(d, 'd/f'))).length).toBe(70000);
+    const parts: Buffer[] = [];
+    for await (const c of mod.assembleFromTarSplit(r.tarSplit!, [d])) parts.push(c as Buffer);
+    expect(Buffer.concat(parts).equals(t)).toBe(true);
+  });
+
+  it('brings typed errors back from the worker', async () => {
+    const mod = (await import(DIST)) as typeof import('../../src/index.js');
+    const t = tar(file('a', 'x'), file('a', 'y'));
+    const err = await mod.applyTar(await dirs.make(), chunked(t, 512), { whiteouts: 'overlay' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(mod.ArchiveError);
+    expect(err).toMatchObject({ code: 'ERR_ARCHIVE_DUPLICATE_PATH' });
+    const fsErr = await mod.applyTar(await dirs.make(), chunked(tar(file('f', 'x'), file('f/g', 'y')), 512), { whiteouts: 'delete' }).catch((e: unknown) => e);
+    expect(fsErr).toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('stops reading the input when the worker fails, and honours an abort signal', async () => {
+    const mod = (await import(DIST)) as typeof import('../../src/index.js');
+    let pulled = 0;
+    async function* endless(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(512, 0x41); // not a tar header
+      for (;;) {
+        pulled++;
+        yield Buffer.alloc(65536);
+        if (pulled > 10000) return;
+      }
+    }
+    await expect(mod.applyTar(await dirs.make(), endless(), { whiteouts: 'delete' })).rejects.toMatchObject({ code: expect.stringMatching(/ERR_ARCHIVE_(CHECKSUM|INVALID_HEADER)/) });
+    expect(pulled).toBeLessThan(100);
+
+    const ac = new AbortController();
+    async function* slow(): AsyncGenerator<Buffer> {
+      yield Buffer.concat([tar(file('first', '1')).subarray(0, 1024)]);
+      ac.abort();
+      await new Promise((r) => setTimeout(r, 50));
+      yield tar(file('second', '2'));
+    }
+    const d = await dirs.make();
+    await expect(mod.applyTar(d, slow(), { whiteouts: 'delete', signal: ac.signal })).rejects.toMatchObject({ code: 'ERR_ARCHIVE_ABORTED' });
+    expect(await readdir(d)).not.toContain('second');
+  });
+});
