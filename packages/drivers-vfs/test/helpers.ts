@@ -9,6 +9,9 @@ import { lgetxattr, llistxattr, major, minor, MNT, umount2 } from '@cs/sys';
 
 export const isRoot = process.geteuid?.() === 0;
 export const BENCH_DATA = process.env.CS_BENCH_DATA ?? '/var/tmp/bench-data';
+/** Debian's Go CLI by absolute path: under pnpm, node_modules/.bin has our own containers-storage first. */
+export const GO_CLI = process.env.CS_GO_CLI ?? '/usr/bin/containers-storage';
+export const haveGoCli = await exists(GO_CLI);
 
 /** A temp dir whose mounts are all lazily unmounted (deepest first) before it is removed. */
 export async function makeTempRoot(): Promise<{ dir: string; dispose(): Promise<void> }> {
@@ -54,7 +57,7 @@ export function runCommand(file: string, args: string[], opts: { cwd?: string } 
 
 /** Runs Debian's Go containers-storage against a graph root; throws with its stderr on failure. */
 export async function goCli(graph: string, run: string, driver: string, args: string[]): Promise<string> {
-  const res = await runCommand('containers-storage', ['--graph', graph, '--run', run, '--storage-driver', driver, ...args]);
+  const res = await runCommand(GO_CLI, ['--graph', graph, '--run', run, '--storage-driver', driver, ...args]);
   if (res.code !== 0) throw new Error(`containers-storage ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
   return res.stdout;
 }
@@ -93,4 +96,25 @@ export async function treeListing(root: string, opts: { skipXattr?: (name: strin
   };
   await walk('');
   return lines;
+}
+
+export async function tarFileMembers(file: string): Promise<string[]> {
+  const res = await runCommand('tar', ['--numeric-owner', '-tvf', file]);
+  if (res.code !== 0) throw new Error(`tar -tvf failed: ${res.stderr}`);
+  return res.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [perms, owner, size, , , ...name] = l.split(/\s+/);
+      return `${perms} ${owner} ${size} ${name.join(' ')}`;
+    })
+    .sort();
+}
+
+export async function tarMembers(stream: AsyncIterable<Uint8Array>, scratch: string): Promise<string[]> {
+  const { writeFile } = await import('node:fs/promises');
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  await writeFile(scratch, Buffer.concat(chunks));
+  return tarFileMembers(scratch);
 }
