@@ -8,4 +8,9 @@ export default defineConfig({
   platform: 'node',
   clean: true,
   sourcemap: true,
+  // One self-contained file for the workspace libraries; @cs/sys stays a real dependency so its
+  // install script builds the native addon, and registry packages stay external.
+  noExternal: [/^@cs\/(?!sys$)/],
+  external: ['@cs/sys', 'tar-stream', 'smol-toml'],
+  splitting: true,
 });

@@ -1,0 +1,27 @@
+import { defineCommand, JSON_FLAG } from '../command.js';
+import { goErrorText } from '../go-errors.js';
+
+export default defineCommand({
+  names: ['delete'],
+  usage: 'Delete a layer or image or container, with no safety checks',
+  optionsHelp: '[LayerOrImageOrContainerNameOrID [...]]',
+  minArgs: 1,
+  maxArgs: -1,
+  flags: { json: JSON_FLAG },
+  async action({ store, args, flags, out }) {
+    const results = new Map<string, string>();
+    let status = 0;
+    for (const ref of args) {
+      try {
+        await store.delete(ref);
+        results.set(ref, '');
+      } catch (err) {
+        status = 1;
+        results.set(ref, goErrorText(err));
+        if (!flags.json) out.err(`${ref}: ${goErrorText(err)}\n`);
+      }
+    }
+    if (flags.json) out.json(results);
+    return status;
+  },
+});
