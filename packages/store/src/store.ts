@@ -22,6 +22,8 @@ import { GraphLock } from './graph-lock.js';
 import { additionalImageStores, type ResolvedStoreOptions, type StoreOptions } from './options.js';
 import { priorDrivers, resolveStoreOptions } from './resolve-options.js';
 import { parentOwners, type ParentOwners } from './parent-owners.js';
+import { listDriverLayers } from './driver-layers.js';
+import { generateID } from '@cs/ids';
 
 /** Version reported by `version` (the Go library generation whose on-disk format we write). */
 export const STORE_VERSION = '1.43.0';
@@ -323,6 +325,27 @@ export class Store {
         });
       });
     });
+  }
+
+  /**
+   * create-storage-layer: a layer only the driver knows (no record). `parent` is passed to the
+   * driver as is (a driver-level ID). Read-write unless `readOnly`.
+   */
+  async createStorageLayer(opts: { id?: string; parent?: string; readOnly?: boolean; mountLabel?: string; uidMap?: IDMap[]; gidMap?: IDMap[] } = {}): Promise<string> {
+    const layers = await this.layerStore();
+    const id = opts.id ?? generateID();
+    await layers.withWriteLock(async () => {
+      const driver = this.#parts.driver;
+      const createOpts = { mountLabel: opts.mountLabel, uidMaps: opts.uidMap ?? this.options.uidMap, gidMaps: opts.gidMap ?? this.options.gidMap };
+      if (opts.readOnly) await driver.create(id, opts.parent || null, createOpts);
+      else await driver.createReadWrite(id, opts.parent || null, createOpts);
+    });
+    return id;
+  }
+
+  /** storage-layers: the layer directories the driver holds, records or not, sorted. */
+  async storageLayers(): Promise<string[]> {
+    return listDriverLayers(await this.driver());
   }
 
   // ---- mounting -----------------------------------------------------------------------------

@@ -198,7 +198,7 @@ for (const drv of drivers) {
     it('keeps unknown JSON members written by newer code', async () => {
       await store.createLayer({ names: ['l'] });
       await store.createImage({ names: ['i'] });
-      await store.createContainer({ names: ['c'] });
+      await store.createContainer({ names: ['ktr'] }); // not a hex word: 'c' could be a layer ID prefix
       await store.close();
       for (const kind of ['layers', 'images', 'containers']) {
         const file = path.join(dir, 'root', `${drv.name}-${kind}`, `${kind}.json`);
@@ -208,7 +208,7 @@ for (const drv of drivers) {
       store = await Store.open(opts());
       await store.setNames('l', ['l2']);
       await store.setNames('i', ['i2']);
-      await store.setNames('c', ['c2']);
+      await store.setNames('ktr', ['c2']);
       for (const kind of ['layers', 'images', 'containers']) {
         const text = await readFile(path.join(dir, 'root', `${drv.name}-${kind}`, `${kind}.json`), 'utf8');
         expect(text).toContain('"future-field":{"a":[1,2]}');
@@ -309,6 +309,14 @@ for (const drv of drivers) {
       // The directories above the mount point are root's, which the map does not cover.
       expect(await store.layerParentOwners(mapped.id)).toEqual({ uids: [0], gids: [0] });
       await store.unmount(mapped.id);
+    });
+
+    it('driver-only layers: createStorageLayer shows in storageLayers, not in layers', async () => {
+      const recorded = await store.createLayer();
+      const id = await store.createStorageLayer();
+      expect(await store.storageLayers()).toEqual([recorded.id, id].sort());
+      expect((await store.layers()).map((l) => l.id)).toEqual([recorded.id]);
+      await expect(store.createStorageLayer({ parent: 'nosuch' })).rejects.toThrow();
     });
 
     it('shutdown closes the store; later calls fail with StoreClosedError', async () => {
