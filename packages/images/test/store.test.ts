@@ -238,11 +238,13 @@ describe('locking and read-only stores', () => {
     const id = await s.write(async (t) => {
       const img = await t.create({ names: ['x'] });
       await t.setBigData(img.id, 'k', 'v');
+      expect((await s.get('x')).bigDataNames).toEqual(['k']); // a nested call on the store itself does not deadlock
       kept = t;
       return img.id;
     });
     expect(await s.read((t) => t.bigDataNames(id))).toEqual(['k']);
     expect(() => kept!.list()).toThrow(expect.objectContaining({ code: 'ERR_VIEW_CLOSED' }));
+    await expect(s.read(() => s.create({}))).rejects.toMatchObject({ code: 'ERR_LOCK_UPGRADE' });
   });
 
   it('returns copies that cannot change the store', async () => {

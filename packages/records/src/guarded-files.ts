@@ -1,6 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { promises as fs } from 'node:fs';
 import { LockFile } from '@cs/lockfile';
-import { ReadOnlyStoreError } from './errors.js';
+import { ReadOnlyStoreError, RecordsError } from './errors.js';
 import { RWMutex } from './rw-mutex.js';
 
 export interface GuardedFilesOptions {
@@ -24,6 +25,9 @@ export interface GuardedFilesOptions {
  * watched file's mtime changed. Saves write the token first, then the files (HEAD order,
  * §3.4), all under the write lock.
  */
+/** Which GuardedFiles the current async call chain holds, and how (to make nesting safe). */
+const held = new AsyncLocalStorage<ReadonlyMap<GuardedFiles, 'r' | 'w'>>();
+
 export class GuardedFiles {
   private loaded = false;
   private readonly mtimes = new Map<string, bigint | null>();
@@ -45,14 +49,18 @@ export class GuardedFiles {
     return this.opts.readOnly ?? false;
   }
 
-  /** Run `fn` under the read lock, with fresh data loaded. */
+  /**
+   * Run `fn` under the read lock, with fresh data loaded. Called again from inside `read` or
+   * `write` on the same object (same async call chain), it runs `fn` under the lock already held.
+   */
   async read<R>(fn: () => Promise<R> | R): Promise<R> {
+    if (this.heldHere() !== undefined) return fn();
     await this.local.acquireRead();
     try {
       await this.lock.rLock();
       try {
         await this.refresh();
-        return await fn();
+        return await this.runHolding('r', fn);
       } finally {
         await this.lock.unlock();
       }
@@ -67,13 +75,18 @@ export class GuardedFiles {
    */
   async write<R>(what: string, fn: () => Promise<R> | R): Promise<R> {
     if (this.readOnly) throw new ReadOnlyStoreError(what);
+    const mode = this.heldHere();
+    if (mode === 'w') return fn();
+    if (mode === 'r') {
+      throw new RecordsError('ERR_LOCK_UPGRADE', `${what}: cannot take the write lock while holding the read lock of ${this.lock.path}`);
+    }
     await this.local.acquireWrite();
     try {
       await this.lock.lock();
       this.inWrite = true;
       try {
         await this.refresh();
-        return await fn();
+        return await this.runHolding('w', fn);
       } catch (err) {
         this.loaded = false;
         throw err;
@@ -92,12 +105,24 @@ export class GuardedFiles {
    * Must be called inside `write`.
    */
   async commit(writeFiles: () => Promise<readonly string[]>): Promise<void> {
-    if (!this.inWrite) throw new Error('GuardedFiles.commit called without holding the write lock');
+    if (!this.inWrite || this.heldHere() !== 'w') {
+      throw new RecordsError('ERR_NOT_WRITE_LOCKED', 'GuardedFiles.commit called without holding the write lock');
+    }
     await this.lock.touch();
     const written = await writeFiles();
     for (const file of written) {
       if (this.mtimes.has(file) || this.opts.watchMtimeOf?.includes(file)) this.mtimes.set(file, await mtimeOf(file));
     }
+  }
+
+  private heldHere(): 'r' | 'w' | undefined {
+    return held.getStore()?.get(this);
+  }
+
+  private runHolding<R>(mode: 'r' | 'w', fn: () => Promise<R> | R): Promise<R> | R {
+    const next = new Map(held.getStore() ?? []);
+    next.set(this, mode);
+    return held.run(next, fn);
   }
 
   /** Forget the in-memory copy; the next access reloads. */

@@ -95,7 +95,7 @@ describe('GuardedFiles', () => {
       }),
     ).rejects.toThrow('boom');
     expect(await a.guard.read(() => a.state.value)).toBe(0);
-    await expect(a.guard.commit(async () => [])).rejects.toThrow('without holding the write lock');
+    await expect(a.guard.commit(async () => [])).rejects.toMatchObject({ code: 'ERR_NOT_WRITE_LOCKED' });
   });
 
   it('serializes concurrent readers and writers of one object', async () => {
@@ -125,5 +125,29 @@ describe('GuardedFiles', () => {
     release();
     await Promise.all([writing, reading]);
     expect(events).toEqual(['a start', 'a end', 'b read']);
+  });
+
+  it('lets a call chain nest read and write on the object it holds, and refuses an upgrade', async () => {
+    const a = await openCounter();
+    await a.save(1);
+    const seen = await a.guard.write('outer', async () => {
+      const inner = await a.guard.read(() => a.state.value); // no deadlock
+      await a.save(inner + 1); // nested write under the same lock
+      return a.guard.read(() => a.state.value);
+    });
+    expect(seen).toBe(2);
+    await expect(a.guard.read(() => a.save(3))).rejects.toMatchObject({ code: 'ERR_LOCK_UPGRADE' });
+    expect(await a.guard.read(() => a.state.value)).toBe(2);
+    // another object on the same lock file is still excluded while we hold it
+    const b = await openCounter();
+    const order: string[] = [];
+    let other!: Promise<unknown>;
+    await a.guard.write('hold', async () => {
+      other = b.guard.read(() => order.push('b')); // started inside our chain, but another object
+      await new Promise((r) => setTimeout(r, 30));
+      order.push('a');
+    });
+    await other;
+    expect(order).toEqual(['a', 'b']);
   });
 });
