@@ -1,3 +1,5 @@
+import { BigDataUnknownError, DuplicateIDError, DuplicateNameError } from '@cs/records';
+
 /**
  * Typed errors of the layer store. Every class carries a stable `code` for programs; messages keep
  * the upstream substrings (cli.md §6) so a CLI can print them unchanged.
@@ -32,23 +34,19 @@ export class AmbiguousLayerIDError extends LayerUnknownError {
   }
 }
 
-/** A layer with this ID already exists (upstream `ErrDuplicateID`). */
-export class DuplicateLayerIDError extends LayerStoreError {
-  readonly id: string;
+/** A layer with this ID already exists (upstream `ErrDuplicateID`; the shared class of @cs/records). */
+export class DuplicateLayerIDError extends DuplicateIDError {
   constructor(id: string) {
-    super('ERR_DUPLICATE_ID', `layer ID "${id}": that ID is already in use`);
-    this.id = id;
+    super('layer', id);
+    this.name = 'DuplicateLayerIDError';
   }
 }
 
-/** Another layer already has this name (upstream `ErrDuplicateName`). */
-export class DuplicateLayerNameError extends LayerStoreError {
-  readonly layerName: string;
-  readonly owner: string;
+/** Another layer already has this name (upstream `ErrDuplicateName`; the shared class of @cs/records). */
+export class DuplicateLayerNameError extends DuplicateNameError {
   constructor(layerName: string, owner: string) {
-    super('ERR_DUPLICATE_NAME', `layer name "${layerName}" is already used by layer "${owner}": that name is already in use`);
-    this.layerName = layerName;
-    this.owner = owner;
+    super('layer', layerName, owner);
+    this.name = 'DuplicateLayerNameError';
   }
 }
 
@@ -86,10 +84,13 @@ export class LayerInUseError extends LayerStoreError {
   }
 }
 
-/** A layer big-data item that does not exist. */
-export class LayerDataNotFoundError extends LayerStoreError {
+/** A layer big-data item that does not exist (the shared BigDataUnknownError, code 'ERR_BIG_DATA_UNKNOWN'). */
+export class LayerDataNotFoundError extends BigDataUnknownError {
   constructor(id: string, key: string) {
-    super('ERR_LAYER_DATA_NOT_FOUND', `locating item named ${JSON.stringify(key)} for layer with ID ${JSON.stringify(id)}: file does not exist`);
+    super('layer', id, key);
+    this.name = 'LayerDataNotFoundError';
+    // cli.md §3.44 wording for layers.
+    this.message = `locating item named ${JSON.stringify(key)} for layer with ID ${JSON.stringify(id)}: file does not exist`;
   }
 }
 

@@ -9,8 +9,9 @@ import {
   GoTime,
   ReadOnlyStoreError,
   atomicWriteFile,
-  atomicWriteStream,
   bigDataPath,
+  dedupeNames,
+  writeBigDataFile,
   type GenericValue,
 } from '@cs/records';
 import {
@@ -80,6 +81,7 @@ export interface DiffOptions {
 export type DiffSource = 'tar-split' | 'driver';
 
 const ID_WHITESPACE = /\s/;
+const RESERVED_IDS = new Set(['l', 'dir', 'staging', 'tempdirs', 'tmp', 'layers.json', 'layers.lock', 'volatile-layers.json']);
 
 /** IDs become directory and file names: refuse those that would escape or collide. */
 function assertUsableID(id: string): void {
@@ -87,11 +89,8 @@ function assertUsableID(id: string): void {
   if (id.includes('/') || id.includes('\0')) throw new InvalidLayerIDError(id, 'contains "/" or NUL');
   if (id.startsWith('.')) throw new InvalidLayerIDError(id, 'starts with "."');
   if (ID_WHITESPACE.test(id)) throw new InvalidLayerIDError(id, 'contains white space');
-  if (['l', 'dir', 'staging', 'tempdirs', 'tmp'].includes(id)) throw new InvalidLayerIDError(id, 'reserved name');
-}
-
-function dedupe(names: readonly string[]): string[] {
-  return [...new Set(names)];
+  // Names used beside layer directories in the driver home and beside big-data dirs in the store.
+  if (RESERVED_IDS.has(id) || id.endsWith('.tar-split.gz')) throw new InvalidLayerIDError(id, 'reserved name');
 }
 
 /**
@@ -417,7 +416,7 @@ export class LayerStore {
       assertUsableID(id);
       if (this.#index.byID.has(id)) throw new DuplicateLayerIDError(id);
     }
-    const names = dedupe(opts.names ?? []);
+    const names = dedupeNames(opts.names ?? []);
     for (const name of names) {
       const owner = this.#index.byName.get(name);
       if (owner !== undefined) throw new DuplicateLayerNameError(name, owner.id);
@@ -484,12 +483,12 @@ export class LayerStore {
 
   /** Replaces the layer's names; a name another layer has is taken away from it (as Go does). */
   setNames(ref: string, names: string[]): Promise<Layer> {
-    return this.#updateNames(ref, () => dedupe(names));
+    return this.#updateNames(ref, () => dedupeNames(names));
   }
 
   /** Adds names; as in HEAD, the new names come first, then the old ones (duplicates dropped). */
   addNames(ref: string, names: string[]): Promise<Layer> {
-    return this.#updateNames(ref, (old) => dedupe([...names, ...old]));
+    return this.#updateNames(ref, (old) => dedupeNames([...names, ...old]));
   }
 
   removeNames(ref: string, names: string[]): Promise<Layer> {
@@ -542,11 +541,7 @@ export class LayerStore {
   setBigData(ref: string, key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
     return this.#write(async () => {
       const layer = this.#resolve(ref);
-      const dir = bigDataDir(this.paths.layerDir, layer.id);
-      const file = bigDataPath(dir, key);
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      if (data instanceof Uint8Array) await atomicWriteFile(file, data);
-      else await atomicWriteStream(file, data);
+      await writeBigDataFile(bigDataDir(this.paths.layerDir, layer.id), key, data);
       if (!layer.bigDataNames.includes(key)) {
         layer.bigDataNames.push(key);
         await this.#saveLayers();

@@ -50,7 +50,7 @@ describe('LayerStore (vfs)', () => {
     await expect(env.store.create({ names: ['taken'] })).rejects.toMatchObject({ code: 'ERR_DUPLICATE_NAME' });
     await expect(env.store.create({ names: ['taken'] })).rejects.toBeInstanceOf(DuplicateLayerNameError);
     await expect(env.store.create({ parent: 'nosuch' })).rejects.toMatchObject({ code: 'ERR_LAYER_UNKNOWN', message: 'layer not known' });
-    for (const id of ['../x', '.hidden', 'a b', '']) {
+    for (const id of ['../x', '.hidden', 'a b', '', 'l', 'layers.json', `${a.id}.tar-split.gz`]) {
       await expect(env.store.create({ id })).rejects.toBeInstanceOf(InvalidLayerIDError);
     }
     await expect(env.store.get('nosuch')).rejects.toBeInstanceOf(LayerUnknownError);
@@ -202,6 +202,10 @@ describe('LayerStore (vfs)', () => {
     expect((await collect(await env.store.bigData(layer.id, 'Config/Blob'))).toString()).toBe('two');
     expect((await readdir(path.join(env.store.paths.layerDir, layer.id))).sort()).toEqual(['=Q29uZmlnL0Jsb2I=', 'simple.key']);
     await expect(env.store.bigData(layer.id, 'missing')).rejects.toBeInstanceOf(LayerDataNotFoundError);
+    await expect(env.store.bigData(layer.id, 'missing')).rejects.toMatchObject({
+      code: 'ERR_BIG_DATA_UNKNOWN',
+      message: `locating item named "missing" for layer with ID "${layer.id}": file does not exist`,
+    });
     await expect(env.store.setBigData(layer.id, '', Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_INVALID_BIG_DATA_KEY' });
   });
 
