@@ -1,4 +1,4 @@
-import { chown, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { applyTar, changesFromOverlayUpper, directorySize, exportOverlayUpper } from '@cs/archive';
@@ -30,6 +30,10 @@ import { planOverlayMount, type MountPlan } from './mount-plan.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
 import { probeMetacopy, probeNativeDiff, probeOverlay } from './probes.js';
 import { run } from './run.js';
+
+const NOT_LAYERS = new Set([LINK_DIR, 'staging', 'tempdirs']);
+/** mkdtemp names of the feature probes (probes.ts), present only while a probe runs */
+const PROBE_DIR = /^(compat|opaque-bug-check|metacopy-check)[A-Za-z0-9]{6}$/;
 
 /** The overlay driver (on-disk.md §5): layers in `<home>/<ID>/`, kernel overlayfs or fuse-overlayfs. */
 export class OverlayDriver implements Driver {
@@ -152,6 +156,15 @@ export class OverlayDriver implements Driver {
 
   async exists(id: string): Promise<boolean> {
     return isDir(this.layer(id).dir);
+  }
+
+  /** Every directory of the home except `l`, `staging`, `tempdirs` and our probe scratch dirs (HEAD's rule, §5.9). */
+  async listLayers(): Promise<string[]> {
+    const entries = await readdir(this.home, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory() && !NOT_LAYERS.has(e.name) && !PROBE_DIR.test(e.name))
+      .map((e) => e.name)
+      .sort();
   }
 
   /** Absolute lower dirs for a mount, nearest first: `<home>/l/<LID>` (or another store's), or `empty/`. */

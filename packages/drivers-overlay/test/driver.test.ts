@@ -66,6 +66,7 @@ describe.skipIf(!isRoot)('overlay driver with real mounts', () => {
     expect((await findMount(ro))?.mountOptions.split(',')).toContain('ro');
     await driver.put(id(2));
 
+    expect(await driver.listLayers()).toEqual([id(1), id(2), id(3)]);
     const metadata = await driver.metadata(id(3));
     expect(metadata.LowerDir).toBe(`${new LayerPaths(driver.home, id(2)).diff}:${new LayerPaths(driver.home, id(1)).diff}`);
     expect(await driver.layerFileDirs(id(3))).toEqual([

@@ -1,4 +1,4 @@
-import { chown, mkdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -92,6 +92,11 @@ export class VfsDriver implements Driver {
 
   async exists(id: string): Promise<boolean> {
     return (await this.layerDir(id)) !== undefined;
+  }
+
+  async listLayers(): Promise<string[]> {
+    const entries = await readdir(this.layersDir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   }
 
   /** A vfs "mount" is the directory itself; only `ro` is accepted (and ignored), as in Go. */

@@ -39,6 +39,7 @@ describe.skipIf(!isRoot)('vfs driver', () => {
     await writeFile(path.join(baseDir, 'etc', 'gone'), 'bye');
     await writeFile(path.join(baseDir, 'etc', 'kept'), 'same');
     await driver.create('top', 'base');
+    expect(await driver.listLayers()).toEqual(['base', 'top']);
     expect(await driver.changes('top', 'base')).toEqual([]);
     expect(await driver.diffSize('top', 'base')).toBe(0);
 
@@ -67,6 +68,7 @@ describe.skipIf(!isRoot)('vfs driver', () => {
     );
     await driver.remove('base');
     expect(await driver.exists('base')).toBe(false);
+    expect(await driver.listLayers()).toEqual([]);
     await driver.remove('base'); // already gone: fine
     expect(await readdir(path.join(driver.home, 'dir'))).toEqual([]);
   });

@@ -47,6 +47,8 @@ export interface Driver {
   /** removes the layer's data; unmounts it first if it is mounted; a missing layer is not an error */
   remove(id: string): Promise<void>;
   exists(id: string): Promise<boolean>;
+  /** IDs of every layer directory the driver holds (upstream ListLayers), sorted */
+  listLayers(): Promise<string[]>;
   /** mounts the layer and returns the path of its root filesystem */
   get(id: string, opts?: MountOpts): Promise<string>;
   /** unmounts the layer (no-op when not mounted) */
