@@ -81,8 +81,11 @@ function writeMembers(members: ReadonlyArray<readonly [string, GoValue]>, out: s
 /** Go sorts map keys as byte strings (UTF-8); JS compares UTF-16 units, which differs above U+FFFF. */
 export function compareByteOrder(a: string, b: string): number {
   if (a === b) return 0;
+  // UTF-16 unit order equals UTF-8 byte order unless surrogates meet U+E000..U+FFFF.
+  if (!HIGH_UNITS_RE.test(a) && !HIGH_UNITS_RE.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+const HIGH_UNITS_RE = /[\ud800-\uffff]/;
 
 /** Go's float64 encoding (strconv 'f' for 1e-6 <= |x| < 1e21, else 'e'): the same digits JS prints. */
 export function formatGoFloat(n: number): string {

@@ -94,3 +94,19 @@ describe('string encoding and parsing agree on random input', () => {
     }
   });
 });
+
+import { compareByteOrder } from '../src/json-encode.js';
+describe('compareByteOrder', () => {
+  it('orders like UTF-8 bytes on random strings', () => {
+    const pool = ['a', 'B', '~', '\u007f', 'é', '\u0800', '\uD7FF', '\uE000', '\uFFFD', '\u{10000}', '\u{1F600}', ''];
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+    for (let i = 0; i < 3000; i++) {
+      const mk = () => Array.from({ length: rand(4) }, () => pool[rand(pool.length)]).join('');
+      const a = mk();
+      const b = mk();
+      const expected = Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      expect(Math.sign(compareByteOrder(a, b))).toBe(expected);
+    }
+  });
+});
