@@ -5,8 +5,8 @@
  */
 const POLY_HI = 0xd8000000;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const HI = new Uint32Array(256 * 8);
-const LO = new Uint32Array(256 * 8);
+const HI = new Int32Array(256 * 8);
+const LO = new Int32Array(256 * 8);
 for (let i = 0; i < 256; i++) {
   let hi = 0;
   let lo = i;
@@ -31,8 +31,8 @@ for (let t = 1; t < 8; t++) {
 }
 
 export class Crc64 {
-  private hi = 0xffffffff;
-  private lo = 0xffffffff;
+  private hi = -1;
+  private lo = -1;
 
   update(data: Uint8Array): this {
     let hi = this.hi;
@@ -49,7 +49,7 @@ export class Crc64 {
         lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
         hi = (hi >>> 8) ^ H[idx]!;
       }
-      const words = new Uint32Array(data.buffer, data.byteOffset + i, (n - i) >>> 3 << 1);
+      const words = new Int32Array(data.buffer, data.byteOffset + i, (n - i) >>> 3 << 1);
       for (let w = 0; w < words.length; w += 2) {
         const l = lo ^ words[w]!;
         const h = hi ^ words[w + 1]!;
@@ -80,8 +80,8 @@ export class Crc64 {
       lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
       hi = (hi >>> 8) ^ H[idx]!;
     }
-    this.hi = hi >>> 0;
-    this.lo = lo >>> 0;
+    this.hi = hi | 0;
+    this.lo = lo | 0;
     return this;
   }
 
