@@ -92,6 +92,14 @@ for (const driver of ['vfs', 'overlay']) {
       const store = await Store.open({ graphRoot, runRoot, driver });
       try {
         const layer = await store.putLayer({ names: ['x'] }, streamOf(await makeTar(dir, { f: 'file' })));
+        // While we stay open, a Go write shows up at once (last-write tokens), and ours in Go.
+        const goLayer = (await go('create-layer', '-n', 'fromgo', layer.layer.id)).toString().split(/[\n\t]/)[0]!;
+        expect((await store.layer('fromgo')).id).toBe(goLayer);
+        await store.createImage({ names: ['fromts'], topLayer: goLayer });
+        expect(JSON.parse((await go('image', '--json', 'fromts')).toString())[0].layer).toBe(goLayer);
+        await go('delete', 'fromts'); // the image record only (delete-image would also take both layers)
+        await go('delete-layer', goLayer);
+        await expect(store.layer('fromgo')).rejects.toMatchObject({ code: 'ERR_LAYER_UNKNOWN' });
         await go('shutdown');
         const mnt = await store.mount(layer.layer.id);
         expect(await readFile(path.join(mnt, 'f'), 'utf8')).toBe('file');
