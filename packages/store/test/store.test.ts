@@ -319,6 +319,51 @@ for (const drv of drivers) {
       await expect(store.createStorageLayer({ parent: 'nosuch' })).rejects.toThrow();
     });
 
+    it('digest and top-layer lookups, image directories, remaining big-data getters, container parent owners', async () => {
+      const tar = await makeTar(dir, { q: 'q' });
+      const { layer } = await store.putLayer({}, streamOf(tar));
+      expect((await store.layersByUncompressedDigest(layer.uncompressedDigest)).map((l) => l.id)).toEqual([layer.id]);
+      expect((await store.layersByCompressedDigest(layer.compressedDigest)).map((l) => l.id)).toEqual([layer.id]);
+      expect(await store.layersByUncompressedDigest('sha256:' + '0'.repeat(64))).toEqual([]);
+      const img = await store.createImage({ topLayer: layer.id });
+      expect((await store.imagesByTopLayer(layer.id)).map((i) => i.id)).toEqual([img.id]);
+      expect(await store.imageDirectory(img.id)).toBe(path.join(dir, 'root', `${drv.name}-images`, img.id, 'userdata'));
+      expect(await store.imageRunDirectory(img.id)).toBe(path.join(dir, 'run', `${drv.name}-images`, img.id, 'userdata'));
+      await store.setImageBigData(img.id, 'k', 'vv');
+      expect(await store.imageBigDataDigest(img.id, 'k')).toBe(`sha256:${createHash('sha256').update('vv').digest('hex')}`);
+      await expect(store.imageBigData(img.id, 'missing')).rejects.toMatchObject({ code: 'ERR_BIG_DATA_UNKNOWN' });
+      await expect(store.setImageBigData(img.id, '', 'x')).rejects.toMatchObject({ code: 'ERR_INVALID_BIG_DATA_KEY' });
+      const ctr = await store.createContainer({ image: img.id });
+      await store.setContainerBigData(ctr.id, 'a', 'xyz');
+      expect(await store.containerBigDataSize(ctr.id, 'a')).toBe(3);
+      expect(await store.containerBigDataNames(ctr.id)).toEqual(['a']);
+      await expect(store.containerBigData(ctr.id, 'nope')).rejects.toMatchObject({ code: 'ERR_BIG_DATA_UNKNOWN' });
+      expect(await store.containerParentOwners(ctr.id)).toEqual({ uids: [], gids: [] });
+      await expect(store.container('nosuch')).rejects.toMatchObject({ code: 'ERR_CONTAINER_UNKNOWN' });
+    });
+
+    it('corrupt images.json and containers.json are typed errors', async () => {
+      await store.createImage();
+      await store.createContainer();
+      await store.close();
+      await writeFile(path.join(dir, 'root', `${drv.name}-images`, 'images.json'), '[{"id":"x","digest":"sha256:abc"}]');
+      await writeFile(path.join(dir, 'root', `${drv.name}-containers`, 'containers.json'), '{"not":"an array"}');
+      // The image and container stores load on first use: the layer store still opens.
+      store = await Store.open(opts());
+      await expect(store.listImages()).rejects.toBeInstanceOf(CorruptFileError);
+      await expect(store.listContainers()).rejects.toBeInstanceOf(CorruptFileError);
+      await expect(store.createImage()).rejects.toBeInstanceOf(CorruptFileError);
+    });
+
+    it('shutdown(force) unmounts everything yet still reports the mounted layer', async () => {
+      const l = await store.createLayer();
+      await store.mount(l.id);
+      await store.mount(l.id);
+      await expect(store.shutdown(true)).rejects.toBeInstanceOf(LayerMountedError);
+      expect(await store.mounted(l.id)).toBe(0);
+      await store.shutdown();
+    });
+
     it('shutdown closes the store; later calls fail with StoreClosedError', async () => {
       await store.shutdown();
       await expect(store.layers()).rejects.toBeInstanceOf(StoreClosedError);
