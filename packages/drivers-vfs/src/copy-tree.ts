@@ -22,7 +22,7 @@ export interface CopyTreeOpts {
  * the metadata of `src`.
  */
 export async function copyTree(src: string, dst: string, opts: CopyTreeOpts = {}): Promise<void> {
-  const copier = new TreeCopier(opts.concurrency ?? 16);
+  const copier = new TreeCopier(opts.concurrency ?? 64);
   await copier.copyDir(src, dst, await lstat(src, { bigint: true }));
 }
 
@@ -76,21 +76,38 @@ class TreeCopier {
   }
 
   private async createNonDir(src: string, dst: string, st: BigIntStats, type: number): Promise<void> {
-    if (type === S_IFREG) await copyFile(src, dst, fsc.COPYFILE_FICLONE | fsc.COPYFILE_EXCL);
-    else if (type === S_IFLNK) await symlink(await readlink(src, { encoding: 'buffer' }), dst);
+    if (type === S_IFREG) {
+      // libuv's copyfile fchmods the copy to the source's full mode, setuid bits included
+      await copyFile(src, dst, fsc.COPYFILE_FICLONE | fsc.COPYFILE_EXCL);
+      await this.applyMetadata(src, dst, st, { modeSet: true });
+      return;
+    }
+    if (type === S_IFLNK) await symlink(await readlink(src, { encoding: 'buffer' }), dst);
     else await mknod(dst, (Number(st.mode) & S_IFMT) | (Number(st.mode) & 0o7777), Number(st.rdev));
     await this.applyMetadata(src, dst, st);
   }
 
-  private async applyMetadata(src: string, dst: string, st: BigIntStats): Promise<void> {
+  private async applyMetadata(src: string, dst: string, st: BigIntStats, fresh: FreshState = {}): Promise<void> {
     const isLink = (Number(st.mode) & S_IFMT) === S_IFLNK;
-    await lchown(dst, Number(st.uid), Number(st.gid));
-    // chmod after chown: chown clears setuid/setgid bits
-    if (!isLink) await chmod(dst, Number(st.mode) & 0o7777);
+    const uid = Number(st.uid);
+    const gid = Number(st.gid);
+    // New objects belong to us already; skipping the no-op chown saves a thread-pool hop per file.
+    const chowned = uid !== MY_UID || gid !== MY_GID;
+    if (chowned) await lchown(dst, uid, gid);
+    // chmod after chown (chown clears setuid/setgid); copyFile already gave regular files their mode
+    if (!isLink && (chowned || !fresh.modeSet)) await chmod(dst, Number(st.mode) & 0o7777);
     await copyXattrs(src, dst);
     await lutimens(dst, st.atimeNs, st.mtimeNs);
   }
 }
+
+interface FreshState {
+  /** the object was created with exactly the source's mode bits */
+  modeSet?: boolean;
+}
+
+const MY_UID = process.geteuid?.() ?? -1;
+const MY_GID = process.getegid?.() ?? -1;
 
 async function copyXattrs(src: string, dst: string): Promise<void> {
   let names: string[];

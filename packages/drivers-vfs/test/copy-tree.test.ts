@@ -20,8 +20,12 @@ describe.skipIf(!isRoot)('copyTree', () => {
     await writeFile(path.join(src, 'suid'), 'x');
     await chown(path.join(src, 'suid'), 1000, 1001);
     await chmod(path.join(src, 'suid'), 0o4755);
+    await writeFile(path.join(src, 'root-suid'), 'y');
+    await chmod(path.join(src, 'root-suid'), 0o6711);
+    await writeFile(path.join(src, 'private'), 'z', { mode: 0o600 });
     await symlink('../nowhere', path.join(src, 'd/dangling'));
     await mknod(path.join(src, 'null'), 0o020000 | 0o666, makedev(1, 3));
+    await chmod(path.join(src, 'null'), 0o666); // mknod applied the umask
     await mknod(path.join(src, 'fifo'), 0o010000 | 0o640, 0);
     await mknod(path.join(src, 'd/wh'), 0o020000, makedev(0, 0)); // an overlay whiteout
     await lsetxattr(path.join(src, 'd/file'), 'user.note', Buffer.from('kept'));
@@ -42,6 +46,8 @@ describe.skipIf(!isRoot)('copyTree', () => {
     expect(deeper.atimeNs).toBe(1_600_000_000_987_654_321n);
     expect(await treeListing(dst)).toEqual(await treeListing(src));
     expect((await lstat(dst)).mode & 0o7777).toBe(0o751);
+    expect((await lstat(path.join(dst, 'root-suid'))).mode & 0o7777).toBe(0o6711);
+    expect((await lstat(path.join(dst, 'null'))).mode & 0o7777).toBe(0o666); // not narrowed by the umask
     const a = await lstat(path.join(dst, 'd/file'), { bigint: true });
     const b = await lstat(path.join(dst, 'hard'), { bigint: true });
     expect(a.ino).toBe(b.ino);
