@@ -685,7 +685,9 @@ export class LayerStore {
         const finish = (): void => {
           if (done) return;
           done = true;
-          void release();
+          release().catch(() => {
+            // The store was closed while the stream ran; closing released the lock already.
+          });
         };
         out.once('end', finish);
         out.once('close', finish);

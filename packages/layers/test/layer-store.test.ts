@@ -104,6 +104,25 @@ describe('LayerStore (vfs)', () => {
     expect(listing).toMatch(/-rw------- .* empty/);
   });
 
+  it('holds the read lock while a diff streams and lets writers in once it ends or is destroyed', async () => {
+    const tar = await makeTar({ big: 'z'.repeat(300_000) }, env.root);
+    const { layer } = await env.store.put({}, chunksOf(tar));
+    const stream = await env.store.diff(null, layer.id);
+    let written = false;
+    const write = env.store.setMetadata(layer.id, 'after').then(() => {
+      written = true;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(written).toBe(false);
+    expect((await collect(stream)).equals(tar)).toBe(true);
+    await write;
+    expect(written).toBe(true);
+    const abandoned = await env.store.diff(null, layer.id);
+    abandoned.destroy();
+    await env.store.setMetadata(layer.id, 'after destroy');
+    expect((await env.store.get(layer.id)).metadata).toBe('after destroy');
+  });
+
   it('applyDiff replaces the recorded digests and tar-split with those of the last tarball', async () => {
     const first = await makeTar({ 'one': '1' }, env.root);
     const second = await makeTar({ 'two': '22' }, env.root);
