@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { openDriver, type Driver, type MountOpts } from '@cs/drivers';
 import '@cs/drivers-vfs';
 import '@cs/drivers-overlay';
-import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image } from '@cs/images';
+import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image, type ImageWriter } from '@cs/images';
 import {
   LayerInUseError,
   LayerStore,
@@ -592,6 +592,9 @@ export class Store {
         }
         const uidMap = opts.uidMap ?? this.options.uidMap;
         const gidMap = opts.gidMap ?? this.options.gidMap;
+        if (topLayer !== '' && imagesView.exists(imageID)) {
+          topLayer = await this.#topLayerForMapping(layers, imagesView, imageID, topLayer, uidMap, gidMap);
+        }
         return this.containers.write(async (containers) => {
           // Checked before the layer exists, so a clash leaves nothing behind.
           if (opts.id && containers.list().some((c) => c.id === opts.id)) throw new DuplicateIDError('container', opts.id);
@@ -625,6 +628,38 @@ export class Store {
         });
       }),
     );
+  }
+
+  /**
+   * The image's top layer, or a copy of it with the container's ID maps (upstream
+   * imageTopLayerForMapping): reused from the image's mapped top layers when one matches, else
+   * made from the top layer's diff on the same parent, with its digests, and recorded in the
+   * image's `mapped-layers`. Runs with the layer and image write locks held.
+   */
+  async #topLayerForMapping(layers: LayerStore, images: ImageWriter, imageID: string, topLayer: string, uidMap: IDMap[], gidMap: IDMap[]): Promise<string> {
+    const same = (a: IDMap[], b: IDMap[]): boolean => JSON.stringify(a) === JSON.stringify(b);
+    const top = await layers.get(topLayer);
+    if (same(top.uidMap, uidMap) && same(top.gidMap, gidMap)) return top.id;
+    for (const id of images.get(imageID).mappedTopLayers) {
+      const mapped = await layers.get(id).catch(() => null);
+      if (mapped && same(mapped.uidMap, uidMap) && same(mapped.gidMap, gidMap)) return mapped.id;
+    }
+    const diff = await layers.diff(null, top.id, { compression: 'none' });
+    const { layer } = await layers.put(
+      {
+        parent: top.parent || undefined,
+        mountLabel: top.mountLabel || undefined,
+        uidMap,
+        gidMap,
+        compressedDigest: top.compressedDigest || undefined,
+        compressedSize: top.compressedDigest ? top.compressedSize : undefined,
+        uncompressedDigest: top.uncompressedDigest || undefined,
+        uncompressedSize: top.uncompressedDigest ? top.uncompressedSize : undefined,
+      },
+      diff,
+    );
+    await images.addMappedTopLayer(imageID, layer.id);
+    return layer.id;
   }
 
   async listContainers(): Promise<Container[]> {

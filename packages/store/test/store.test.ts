@@ -364,6 +364,30 @@ for (const drv of drivers) {
       await store.shutdown();
     });
 
+    it('a container with other ID maps gets a mapped copy of the image top layer, reused and deleted with the image', async () => {
+      const { layer: base } = await store.putLayer({}, streamOf(await makeTar(dir, { f: 'base' })));
+      const { layer: top } = await store.putLayer({ parent: base.id }, streamOf(await makeTar(dir, { g: 'top' })));
+      const img = await store.createImage({ topLayer: top.id });
+      const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      const c1 = await store.createContainer({ image: img.id, uidMap: maps, gidMap: maps });
+      const mappedIDs = (await store.image(img.id)).mappedTopLayers;
+      expect(mappedIDs).toHaveLength(1);
+      const mapped = await store.layer(mappedIDs[0]!);
+      expect(mapped).toMatchObject({ parent: base.id, uidMap: maps, gidMap: maps, uncompressedDigest: top.uncompressedDigest, compressedDigest: top.compressedDigest });
+      expect((await store.layer(c1.layer)).parent).toBe(mapped.id);
+      const mnt = await store.mount(c1.id);
+      expect((await stat(path.join(mnt, 'g'))).uid).toBe(100000);
+      await store.unmount(c1.id);
+      const c2 = await store.createContainer({ image: img.id, uidMap: maps, gidMap: maps });
+      expect((await store.layer(c2.layer)).parent).toBe(mapped.id);
+      expect((await store.image(img.id)).mappedTopLayers).toHaveLength(1);
+      const plain = await store.createContainer({ image: img.id });
+      expect((await store.layer(plain.layer)).parent).toBe(top.id);
+      for (const c of [c1, c2, plain]) await store.deleteContainer(c.id);
+      expect((await store.deleteImage(img.id)).sort()).toEqual([mapped.id, top.id, base.id].sort());
+      expect(await store.layers()).toEqual([]);
+    });
+
     it('shutdown closes the store; later calls fail with StoreClosedError', async () => {
       await store.shutdown();
       await expect(store.layers()).rejects.toBeInstanceOf(StoreClosedError);
