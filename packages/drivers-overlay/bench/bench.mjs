@@ -68,7 +68,23 @@ async function benchMount() {
     const ours = [];
     for (let i = 0; i < RUNS; i++) ours.push(await time(async () => (await d.get(top), await d.put(top))));
     await d.cleanup();
-    return { ours: median(ours), theirs: median(theirs) };
+    // like the Go CLI: one fresh process to mount and one to unmount (Node startup + driver open included)
+    const script = (verb) =>
+      `import { OverlayDriver } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};` +
+      `const d = await OverlayDriver.open({ home: ${JSON.stringify(`${dir}/g/overlay`)}, runHome: ${JSON.stringify(`${dir}/r/overlay`)}, options: [], uidMaps: [], gidMaps: [] });` +
+      `await d.${verb}(${JSON.stringify(top)});`;
+    const processes = [];
+    for (let i = 0; i < RUNS; i++) {
+      processes.push(
+        await time(async () => {
+          execFileSync(process.execPath, ['--input-type=module', '-e', script('get')]);
+          execFileSync(process.execPath, ['--input-type=module', '-e', script('put')]);
+        }),
+      );
+    }
+    const last = await open(dir);
+    await last.cleanup();
+    return { ours: median(ours), theirs: median(theirs), processes: median(processes) };
   });
 }
 
@@ -78,3 +94,4 @@ const row = (name, r) => console.log(`${name.padEnd(34)} ours ${r.ours.toFixed(0
 console.log(`median of ${RUNS} runs; go = wall time of the CLI process (includes its startup and layers.json work)`);
 row('applyDiff upper.tar (on base.tar)', apply);
 row('mount+unmount top of 50 layers', mount);
+row('  same, one process per mount/unmount', { ours: mount.processes, theirs: mount.theirs });

@@ -306,7 +306,9 @@ export class OverlayDriver implements Driver {
 
   async diffSize(id: string, parent: string | null, opts: DiffOpts = {}): Promise<number> {
     const layer = await this.existingLayer(id);
-    if (!(await this.useNativeDiff(layer, parent))) return this.naive.diffSize(id, parent, opts);
+    // HEAD: the disk usage of diff/ also with a mount program; the naive size on a parent mismatch
+    const native = this.mountProgram ? await this.isParent(layer, parent) : await this.useNativeDiff(layer, parent);
+    if (!native) return this.naive.diffSize(id, parent, opts);
     return directorySize(layer.diff);
   }
 

@@ -51,6 +51,7 @@ describe.skipIf(!haveFuse || !isRoot)('overlay with mount_program (fuse-overlayf
     expect(changes.map((c) => `${c.kind} ${c.path}`).sort()).toEqual([`${ChangeKind.Add} /new`, `${ChangeKind.Delete} /gone`]);
     expect(await driver.isMounted(top)).toBe(false);
     expect(await driver.isMounted(base)).toBe(false);
+    expect(await driver.diffSize(top, base)).toBe(3); // disk usage of diff/: 'new' and a whiteout
   });
 
   it('switches to the mount program for a home that was written with one (.wh. files), as Go does', async () => {
