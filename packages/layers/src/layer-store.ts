@@ -15,6 +15,7 @@ import {
   type GenericValue,
 } from '@cs/records';
 import {
+  AmbiguousLayerIDError,
   DuplicateLayerIDError,
   DuplicateLayerNameError,
   InvalidLayerIDError,
@@ -52,6 +53,11 @@ export interface CreateLayerOptions {
   names?: string[];
   /** Reference (ID, name or prefix) of the parent layer; empty or absent for a base layer. */
   parent?: string;
+  /**
+   * The parent may live in another (read-only) layer store, as Go allows: when `parent` is not
+   * found here it is recorded verbatim (it must then be a full ID the caller has checked).
+   */
+  externalParent?: boolean;
   mountLabel?: string;
   /** Create with the driver's read-write create (container layers). Default false. */
   writeable?: boolean;
@@ -421,7 +427,7 @@ export class LayerStore {
       const owner = this.#index.byName.get(name);
       if (owner !== undefined) throw new DuplicateLayerNameError(name, owner.id);
     }
-    const parent = opts.parent ? this.#resolve(opts.parent).id : '';
+    const parent = opts.parent ? this.#resolveParent(opts.parent, opts.externalParent ?? false) : '';
     const layer = emptyLayer(id);
     layer.names = names;
     layer.parent = parent;
@@ -432,6 +438,18 @@ export class LayerStore {
     layer.flags = { ...structuredClone(opts.flags ?? {}), [INCOMPLETE_FLAG]: true };
     layer.volatile = opts.volatile ?? false;
     return layer;
+  }
+
+  #resolveParent(ref: string, external: boolean): string {
+    try {
+      return this.#resolve(ref).id;
+    } catch (err) {
+      if (external && err instanceof LayerUnknownError && !(err instanceof AmbiguousLayerIDError)) {
+        assertUsableID(ref);
+        return ref;
+      }
+      throw err;
+    }
   }
 
   /**

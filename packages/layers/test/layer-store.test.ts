@@ -15,6 +15,7 @@ import {
   ReadOnlyStoreError,
   UnsupportedDiffCompressionError,
 } from '../src/index.js';
+import { openDriver } from '@cs/drivers';
 import { chunksOf, collect, hasGoCLI, makeEnv, makeTar, sha256, type Env } from './helpers.js';
 
 const goIt = hasGoCLI ? it : it.skip;
@@ -56,6 +57,34 @@ describe('LayerStore (vfs)', () => {
     await expect(env.store.get('nosuch')).rejects.toBeInstanceOf(LayerUnknownError);
     // Nothing of the refused creations was left behind.
     expect((await env.store.layers()).map((l) => l.id)).toEqual([a.id]);
+  });
+
+  it('builds on a parent from a read-only additional store only when asked to', async () => {
+    // A second graph root serves as the additional (read-only) image store.
+    const other = await makeEnv('vfs');
+    try {
+      const base = await other.store.put({ names: ['ro-base'] }, chunksOf(await makeTar({ 'from-ro': 'yes' }, other.root)));
+      const driver = await openDriver('vfs', { graphRoot: env.graphRoot, runRoot: env.runRoot, options: [`vfs.imagestore=${other.graphRoot}`] });
+      const store = await LayerStore.open({ driver, graphRoot: env.graphRoot, runRoot: env.runRoot });
+      const roStore = await LayerStore.open({ driver, layerDir: other.store.paths.layerDir, readOnly: true });
+      try {
+        expect((await roStore.get('ro-base')).readOnly).toBe(true);
+        await expect(store.create({ parent: base.layer.id })).rejects.toBeInstanceOf(LayerUnknownError);
+        const child = await store.create({ parent: base.layer.id, externalParent: true });
+        expect(child.parent).toBe(base.layer.id);
+        expect(await readFile(path.join(await store.mount(child.id), 'from-ro'), 'utf8')).toBe('yes');
+        await store.unmount(child.id);
+        // Names are not resolved across stores: the word goes to the driver, which finds no such
+        // layer, and the creation leaves nothing behind.
+        await expect(store.create({ parent: 'ro-base', externalParent: true })).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_EXIST' });
+        expect((await store.layers()).map((l) => l.id)).toEqual([child.id]);
+      } finally {
+        await roStore.close();
+        await store.close();
+      }
+    } finally {
+      await other.cleanup();
+    }
   });
 
   it('reports an ambiguous ID prefix', async () => {
