@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ArchiveError } from '../common/errors.js';
-import { Crc64 } from '../common/crc64.js';
+import { Crc64, crc64 } from '../common/crc64.js';
 import { cleanComponents, goCleanKey } from '../common/paths.js';
-import { O_CLOEXEC, O_NOFOLLOW, O_RDONLY, errCode, fsx } from './fsx.js';
+import { closeSync } from 'node:fs';
+import * as sys from '@cs/sys';
+import { O_NOFOLLOW, O_RDONLY, errCode, fsx } from './fsx.js';
 import { Root } from './root.js';
 
 /** One record of a tar-split stream (on-disk.md §1.7). */
@@ -61,13 +63,14 @@ export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint
   if (carry.trim() !== '') yield toRecord(Buffer.from(carry, 'latin1').toString('utf8'));
 }
 
-async function openMember(roots: Root[], name: Buffer): Promise<number> {
+/** Opens a member's file in the first dir that has it (in-root lookup, final component not followed). */
+function openMember(roots: Root[], name: Buffer): number {
   const parts = cleanComponents(name);
   let last: unknown;
   for (const root of roots) {
     try {
       const dfd = root.dir(parts.slice(0, -1));
-      return await fsx.open(root.at(dfd, parts[parts.length - 1] ?? '.'), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      return sys.openat2Sync(dfd, parts[parts.length - 1] ?? '.', { flags: O_RDONLY | O_NOFOLLOW });
     } catch (e) {
       last = e;
       const code = errCode(e);
@@ -77,44 +80,108 @@ async function openMember(roots: Root[], name: Buffer): Promise<number> {
   throw last ?? new Error('no file directories');
 }
 
+/** Files up to this size are read whole, several at once, ahead of the output. */
+const SMALL_FILE = 1 << 20;
+const READ_AHEAD = 16;
+
+type Job =
+  | { kind: 'raw'; data: Buffer }
+  | { kind: 'small'; name: Buffer; size: number; crc: Buffer | null; content: Promise<Buffer> }
+  | { kind: 'big'; name: Buffer; size: number; crc: Buffer | null };
+
+async function readSmall(roots: Root[], name: Buffer, size: number): Promise<Buffer> {
+  const fd = openMember(roots, name);
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    let have = 0;
+    while (have < size) {
+      const n = await fsx.read(fd, buf, have, size - have, have);
+      if (n === 0) break;
+      have += n;
+    }
+    return have === size ? buf : buf.subarray(0, have);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checksumError(name: Buffer): ArchiveError {
+  const shown = name.toString('utf8');
+  return new ArchiveError('ERR_TARSPLIT_CHECKSUM', `file integrity checksum failed for ${JSON.stringify(shown)}`, { entry: shown });
+}
+
+async function* streamBig(roots: Root[], job: { name: Buffer; size: number; crc: Buffer | null }): AsyncGenerator<Buffer> {
+  const fd = openMember(roots, job.name);
+  try {
+    const crc = new Crc64();
+    let left = job.size;
+    while (left > 0) {
+      const buf = Buffer.allocUnsafe(Math.min(SMALL_FILE, left)); // fresh: the consumer may keep it
+      const n = await fsx.read(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const piece = n === buf.length ? buf : buf.subarray(0, n);
+      crc.update(piece);
+      left -= n;
+      yield piece;
+    }
+    if (left > 0 || job.crc === null || !crc.digest().equals(job.crc)) throw checksumError(job.name);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): AsyncGenerator<Buffer> {
   const roots: Root[] = [];
+  const window: Job[] = [];
   try {
     for (const d of fileDirs) roots.push(await Root.open(d));
     const seen = new Set<string>();
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for await (const rec of readTarSplit(tarSplitGz)) {
-      if (rec.type === 2) {
-        if (rec.payload !== null && rec.payload.length > 0) yield rec.payload;
-        continue;
-      }
-      const name = rec.name ?? Buffer.alloc(0);
-      const key = goCleanKey(name);
-      if (seen.has(key)) throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${name.toString('utf8')}`);
-      seen.add(key);
-      if (rec.size === 0) continue;
-      for (const r of roots) r.collect();
-      const shown = name.toString('utf8');
-      const fd = await openMember(roots, name);
-      try {
-        const crc = new Crc64();
-        let left = rec.size;
-        while (left > 0) {
-          const n = await fsx.read(fd, buf, 0, Math.min(buf.length, left), null);
-          if (n === 0) break;
-          const piece = Buffer.from(buf.subarray(0, n)); // the consumer may hold it
-          crc.update(piece);
-          left -= n;
-          yield piece;
+    const records = readTarSplit(tarSplitGz)[Symbol.asyncIterator]();
+    let done = false;
+    let smallInFlight = 0;
+    for (;;) {
+      // Fill the window: small files are read ahead, concurrently, while earlier bytes go out.
+      while (!done && window.length < READ_AHEAD && !(window.length > 0 && window[window.length - 1]!.kind === 'big')) {
+        const r = await records.next();
+        if (r.done) {
+          done = true;
+          break;
         }
-        if (left > 0 || rec.payload === null || !crc.digest().equals(rec.payload)) {
-          throw new ArchiveError('ERR_TARSPLIT_CHECKSUM', `file integrity checksum failed for ${JSON.stringify(shown)}`, { entry: shown });
+        const rec = r.value;
+        if (rec.type === 2) {
+          if (rec.payload !== null && rec.payload.length > 0) window.push({ kind: 'raw', data: rec.payload });
+          continue;
         }
-      } finally {
-        await fsx.close(fd);
+        const name = rec.name ?? Buffer.alloc(0);
+        const key = goCleanKey(name);
+        if (seen.has(key)) throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${name.toString('utf8')}`);
+        seen.add(key);
+        if (rec.size === 0) continue;
+        if (rec.size <= SMALL_FILE && smallInFlight < READ_AHEAD) {
+          const content = readSmall(roots, name, rec.size);
+          content.catch(() => undefined); // reported when its turn comes
+          smallInFlight++;
+          window.push({ kind: 'small', name, size: rec.size, crc: rec.payload, content });
+        } else {
+          window.push({ kind: 'big', name, size: rec.size, crc: rec.payload });
+        }
       }
+      const job = window.shift();
+      if (job === undefined) return;
+      if (job.kind === 'raw') {
+        yield job.data;
+      } else if (job.kind === 'small') {
+        smallInFlight--;
+        const data = await job.content;
+        if (job.crc === null || data.length !== job.size || !crc64(data).equals(job.crc)) throw checksumError(job.name);
+        yield data;
+      } else {
+        yield* streamBig(roots, job);
+      }
+      for (const r of roots) r.collect(); // directory fds are only used synchronously in openMember
     }
   } finally {
+    await Promise.allSettled(window.map((j) => (j.kind === 'small' ? j.content : undefined)));
     for (const r of roots) r.close();
   }
 }
