@@ -5,14 +5,15 @@
 set -eu
 DATA=${CS_BENCH_DATA:-/var/tmp/bench-data}
 [ -f "$DATA/base.tar" ] || { echo "bench skipped: $DATA/base.tar not found"; exit 0; }
-command -v containers-storage >/dev/null || { echo "bench skipped: containers-storage not installed"; exit 0; }
+GO_CLI=${CS_GO_CLI:-/usr/bin/containers-storage}  # absolute: under pnpm, PATH finds this project's own CLI first
+[ -x "$GO_CLI" ] || { echo "bench skipped: the Go containers-storage CLI is not installed"; exit 0; }
 [ "$(id -u)" = 0 ] || { echo "bench skipped: needs root"; exit 0; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /dev/shm/cs-produce-bench.XXXXXX)
-trap 'containers-storage --graph $W/g --run $W/r --storage-driver vfs shutdown >/dev/null 2>&1 || true; rm -rf "$W"' EXIT
+trap '$GO_CLI --graph $W/g --run $W/r --storage-driver vfs shutdown >/dev/null 2>&1 || true; rm -rf "$W"' EXIT
 mkdir "$W/tree"
 tar -x -f "$DATA/base.tar" -C "$W/tree" --numeric-owner --xattrs --xattrs-include='*'
-S="containers-storage --graph $W/g --run $W/r --storage-driver vfs"
+S="$GO_CLI --graph $W/g --run $W/r --storage-driver vfs"
 ID=$($S import-layer < "$DATA/base.tar" | tail -1)
 rm -f "$W/g/vfs-layers/$ID.tar-split.gz"
 RUNS=${RUNS:-5}

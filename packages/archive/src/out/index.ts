@@ -7,3 +7,5 @@ export { diffSizeFromChanges, directorySize } from './diff-size.js';
 export { compressStream, type OutputCompression } from './compress.js';
 export { ProduceError, type ProduceErrorCode } from './errors.js';
 export { encodeHeader, type TarHeader } from './tar-header.js';
+// internal: the export worker's entry point (the worker bootstrap imports the bundle and calls it)
+export { _exportWorkerMain } from './worker.js';

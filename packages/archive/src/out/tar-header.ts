@@ -56,8 +56,10 @@ function toASCII(s: string): string {
 }
 
 /** fitsInOctal(n, x): x >= 0 and it fits in n-1 octal digits. */
+const OCTAL_LIMIT = Array.from({ length: 22 }, (_, w) => 8 ** Math.max(w - 1, 0));
+
 function fitsInOctal(width: number, x: number): boolean {
-  return x >= 0 && (width >= 22 || x < 8 ** (width - 1));
+  return x >= 0 && (width >= 22 || x < OCTAL_LIMIT[width]!);
 }
 
 function splitUSTARPath(name: string): { prefix: string; suffix: string } | undefined {

@@ -8,11 +8,18 @@ import { promisify } from 'node:util';
 import tarStream from 'tar-stream';
 
 export const run = promisify(execFile);
+
+/**
+ * The Go oracle by absolute path: under pnpm, PATH starts with node_modules/.bin, where this
+ * project's own `containers-storage` CLI is linked. Override with CS_GO_CLI.
+ */
+export const GO_CLI = process.env.CS_GO_CLI ?? '/usr/bin/containers-storage';
 export const isRoot = process.getuid?.() === 0;
 
 export async function hasBinary(name: string): Promise<boolean> {
   try {
-    await run('sh', ['-c', `command -v ${name}`]);
+    if (name.startsWith('/')) await run('test', ['-x', name]);
+    else await run('sh', ['-c', `command -v ${name}`]);
     return true;
   } catch {
     return false;
@@ -111,12 +118,12 @@ export class GoStore {
   }
 
   async cli(...rest: string[]): Promise<string> {
-    const { stdout } = await run('containers-storage', this.args(...rest), { maxBuffer: 256 * 1024 * 1024 });
+    const { stdout } = await run(GO_CLI, this.args(...rest), { maxBuffer: 256 * 1024 * 1024 });
     return stdout;
   }
 
   async cliBytes(...rest: string[]): Promise<Buffer> {
-    const { stdout } = await run('containers-storage', this.args(...rest), { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+    const { stdout } = await run(GO_CLI, this.args(...rest), { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
     return stdout;
   }
 

@@ -8,10 +8,10 @@ import {
   changesBetween, changesFromOverlayUpper, diffSizeFromChanges, directorySize, exportChanges, exportOverlayUpper,
   exportTree, type Change,
 } from '../../src/out/index.js';
-import { collect, GoStore, hasBinary, isRoot, parseGoChanges, parseTar, removeTree, run, tempDir } from './helpers.js';
+import { collect, GO_CLI, GoStore, hasBinary, isRoot, parseGoChanges, parseTar, removeTree, run, tempDir } from './helpers.js';
 
-const haveGo = await hasBinary('containers-storage');
-const skipReason = !isRoot ? 'needs root' : !haveGo ? 'needs the containers-storage CLI' : '';
+const haveGo = await hasBinary(GO_CLI);
+const skipReason = !isRoot ? 'needs root' : !haveGo ? `needs the Go containers-storage CLI at ${GO_CLI}` : '';
 if (skipReason) console.warn(`oracle tests skipped: ${skipReason}`);
 
 const KIND = ['Modify', 'Add', 'Delete'];

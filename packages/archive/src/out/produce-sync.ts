@@ -1,0 +1,146 @@
+/**
+ * The synchronous twin of produce.ts, run only inside the export worker (worker.ts): plain
+ * blocking syscalls there cost a few microseconds each instead of a thread-pool round trip,
+ * and they block only the worker, never the caller's event loop.
+ */
+import * as fs from 'node:fs';
+import { lgetxattrSync, llistxattrSync } from '@cs/sys';
+import { fsPath, joinBytes } from './byte-paths.js';
+import { ProduceError } from './errors.js';
+import { S_IFLNK, S_IFMT, S_IFSOCK } from './file-kind.js';
+import { errCode } from './fs-cb.js';
+import {
+  buildHeaders, deletionHeader, OutChunks, type Member, type Prepared, type ProduceContext,
+} from './produce-core.js';
+import { END_OF_ARCHIVE, TYPE_REG, encodeHeader, paddingFor } from './tar-header.js';
+import type { XattrFilter } from './xattrs.js';
+
+/** Go's filepath.Walk order (depth first, byte order, root left out), synchronously. */
+export function walkTreeSync(root: string): string[] {
+  const out: string[] = [];
+  const visit = (rel: string, isRoot: boolean) => {
+    let dirents: fs.Dirent[];
+    try {
+      dirents = fs.readdirSync(fsPath(joinBytes(root, rel)), { withFileTypes: true, encoding: 'latin1' as BufferEncoding });
+    } catch (err) {
+      const code = errCode(err);
+      if (isRoot && (code === 'ENOTDIR' || code === 'ENOENT')) {
+        throw new ProduceError('ERR_PRODUCE_NOT_A_DIRECTORY', `not a directory: ${root}`, { path: root });
+      }
+      if (isRoot) throw err;
+      return; // vanished or unreadable below the root: skipped, as upstream's walk does
+    }
+    const entries = dirents.map((d) => ({ name: d.name as string, isDir: d.isDirectory() }));
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+      out.push(childRel);
+      if (e.isDir) visit(childRel, false);
+    }
+  };
+  visit('', true);
+  return out;
+}
+
+function xattrsSync(p: string | Buffer, filter: XattrFilter): Array<[string, Buffer]> {
+  let names: string[];
+  try {
+    names = llistxattrSync(p);
+  } catch (err) {
+    const code = errCode(err);
+    if (code === 'ENOTSUP' || code === 'EOPNOTSUPP') return [];
+    throw err;
+  }
+  const out: Array<[string, Buffer]> = [];
+  for (const name of names) {
+    if (!filter(name)) continue;
+    try {
+      out.push([Buffer.from(name, 'utf8').toString('latin1'), lgetxattrSync(p, name)]);
+    } catch (err) {
+      const code = errCode(err);
+      if (code === 'ENODATA' || code === 'E2BIG' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') continue;
+      throw err;
+    }
+  }
+  out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return out;
+}
+
+function prepareSync(rel: string, ctx: ProduceContext): Prepared {
+  const p = fsPath(joinBytes(ctx.root, rel));
+  const st = fs.lstatSync(p, { bigint: true });
+  const type = Number(st.mode) & S_IFMT;
+  const linkTarget = type === S_IFLNK ? fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1') : '';
+  const xattrs = type === S_IFSOCK ? [] : xattrsSync(p, ctx.xattrFilter);
+  return { rel, st, linkTarget, xattrs, opaqueMarker: false };
+}
+
+/** Copies exactly `size` bytes of a file into the output, zero-padding a file that shrank. */
+function copyFileSync(path: string | Buffer, size: number, out: OutChunks, onChunk: () => void): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT') throw err;
+  }
+  try {
+    let done = 0;
+    while (done < size) {
+      const { buf, offset, length } = out.space();
+      const want = Math.min(length, size - done);
+      const n = fd === undefined ? 0 : fs.readSync(fd, buf, offset, want, done);
+      if (n === 0) {
+        buf.fill(0, offset, offset + want); // the header is out already: keep the archive well-formed
+        out.advance(want);
+        done += want;
+      } else {
+        out.advance(n);
+        done += n;
+      }
+      if (out.ready.length > 0) onChunk();
+    }
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Produces the tar synchronously, handing each finished chunk to `emit` (which may block the
+ * worker for flow control). Overlay conversion is not done here (that needs lower lookups).
+ */
+export function produceTarSync(members: readonly Member[], ctx: ProduceContext, out: OutChunks, emit: (b: Buffer) => void): void {
+  const seenInodes = new Map<bigint, string>();
+  const drain = () => {
+    for (const b of out.drain()) emit(b);
+  };
+  for (const m of members) {
+    if (m.kind === 'delete') {
+      out.add(encodeHeader(deletionHeader(m.rel)));
+      drain();
+      continue;
+    }
+    let prepared: Prepared;
+    try {
+      prepared = prepareSync(m.rel, ctx);
+    } catch (err) {
+      ctx.onSkip?.(m.rel, err);
+      continue;
+    }
+    const built = buildHeaders(prepared, ctx, seenInodes);
+    if ('skip' in built) {
+      ctx.onSkip?.(m.rel, built.skip);
+      continue;
+    }
+    const { hdr } = built;
+    out.add(encodeHeader(hdr));
+    if (hdr.typeflag === TYPE_REG && hdr.size > 0) {
+      copyFileSync(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out, drain);
+      out.zeros(paddingFor(hdr.size));
+    }
+    drain();
+  }
+  out.add(END_OF_ARCHIVE);
+  out.flush();
+  drain();
+}
+
