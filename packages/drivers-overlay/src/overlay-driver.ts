@@ -25,6 +25,7 @@ import { backingFilesystem } from './backing-fs.js';
 import { cachedProbe } from './feature-cache.js';
 import { homeUsedMountProgram, makeHomePrivate, readMountProgramFlag, unmountHome, writeMountProgramFlag } from './home.js';
 import { createLayerLayout, LayerPaths, layerOfLinkEntry, LINK_DIR, readLowerEntries } from './layout.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { performMount, performUnmount } from './mounter.js';
 import { planOverlayMount, type MountPlan } from './mount-plan.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
@@ -42,6 +43,7 @@ export class OverlayDriver implements Driver {
   readonly runHome: string;
   private readonly naive: NaiveDiff;
   private nativeDiff?: Promise<boolean>;
+  private readonly mounts = new KeyedQueue();
 
   private constructor(
     private readonly init: ResolvedDriverInitOpts,
@@ -207,7 +209,15 @@ export class OverlayDriver implements Driver {
     return list;
   }
 
-  async get(id: string, opts: MountOpts = {}): Promise<string> {
+  get(id: string, opts: MountOpts = {}): Promise<string> {
+    return this.mounts.run(id, () => this.mount(id, opts));
+  }
+
+  put(id: string): Promise<void> {
+    return this.mounts.run(id, () => this.unmount(id));
+  }
+
+  private async mount(id: string, opts: MountOpts): Promise<string> {
     const layer = await this.existingLayer(id);
     if (await findMount(layer.merged)) return layer.merged;
     const plan = await this.planMount(id, opts);
@@ -229,7 +239,7 @@ export class OverlayDriver implements Driver {
     return layer.merged;
   }
 
-  async put(id: string): Promise<void> {
+  private async unmount(id: string): Promise<void> {
     const layer = await this.existingLayer(id);
     const mounted = await findMount(layer.merged);
     if (!mounted) return;

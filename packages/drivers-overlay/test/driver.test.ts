@@ -57,6 +57,10 @@ describe.skipIf(!isRoot)('overlay driver with real mounts', () => {
     expect(entry?.superOptions).toContain(`upperdir=${new LayerPaths(driver.home, id(3)).diff}`);
     expect(await driver.get(id(3))).toBe(merged); // already mounted: same path, no second mount
     await driver.put(id(3));
+    await Promise.all([driver.get(id(3)), driver.get(id(3)), driver.get(id(3))]);
+    const { readMountTable } = await import('@cs/drivers');
+    expect((await readMountTable()).filter((m) => m.mountPoint === merged)).toHaveLength(1); // concurrent gets: one mount
+    await driver.put(id(3));
     expect(await driver.isMounted(id(3))).toBe(false);
     await driver.put(id(3)); // not mounted: nothing to do
 
