@@ -382,7 +382,15 @@ export class Store {
       const { image, store } = await this.#findImage(ref);
       if (image.topLayer === '') throw new LayerUnknownError(ref);
       if (store.readOnly) throw new ReadOnlyStoreError('mounting read/only store images is not allowed');
-      return parts.layers.mount(image.topLayer, { ...opts, readOnly: true });
+      const top = await parts.layers.get(image.topLayer);
+      let layerID = top.id;
+      if (top.uidMap.length > 0 || top.gidMap.length > 0) {
+        // A mapped top layer is mounted through a host-mapped copy (upstream MountImage).
+        layerID = await parts.layers.withWriteLock(() =>
+          this.images.write((images) => this.#topLayerForMapping(parts.layers, images, image.id, top.id, [], [])),
+        );
+      }
+      return parts.layers.mount(layerID, { ...opts, readOnly: true });
     });
   }
 
@@ -390,7 +398,15 @@ export class Store {
     return this.#underGraphLock(async (parts) => {
       const { image } = await this.#findImage(ref);
       if (image.topLayer === '') throw new LayerUnknownError(ref);
-      return parts.layers.unmount(image.topLayer, force);
+      const top = await parts.layers.get(image.topLayer);
+      let layerID = top.id;
+      if (top.uidMap.length > 0 || top.gidMap.length > 0) {
+        for (const id of image.mappedTopLayers) {
+          const mapped = await parts.layers.get(id).catch(() => null);
+          if (mapped && mapped.uidMap.length === 0 && mapped.gidMap.length === 0) layerID = mapped.id;
+        }
+      }
+      return parts.layers.unmount(layerID, force);
     });
   }
 

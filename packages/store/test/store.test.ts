@@ -388,6 +388,18 @@ for (const drv of drivers) {
       expect(await store.layers()).toEqual([]);
     });
 
+    it('mountImage of an image whose top layer is ID-mapped mounts a host-mapped copy', async () => {
+      const maps = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      const { layer } = await store.putLayer({ uidMap: maps, gidMap: maps }, streamOf(await makeTar(dir, { m: 'mapped' })));
+      const img = await store.createImage({ topLayer: layer.id });
+      const mnt = await store.mountImage(img.id);
+      expect((await stat(path.join(mnt, 'm'))).uid).toBe(0);
+      const [copy] = (await store.image(img.id)).mappedTopLayers;
+      expect(await store.mounted(copy!)).toBe(1);
+      expect(await store.unmountImage(img.id)).toBe(false);
+      expect(await store.mounted(copy!)).toBe(0);
+    });
+
     it('shutdown closes the store; later calls fail with StoreClosedError', async () => {
       await store.shutdown();
       await expect(store.layers()).rejects.toBeInstanceOf(StoreClosedError);
