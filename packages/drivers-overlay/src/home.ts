@@ -27,7 +27,7 @@ export async function writeMountProgramFlag(home: string, value: boolean): Promi
  * anywhere, or a directory xattr from fuse-overlayfs or force_mask. Mount points are skipped.
  */
 export async function homeUsedMountProgram(home: string): Promise<boolean> {
-  const walk = async (dir: string): Promise<boolean> => {
+  const walk = async (dir: string, depth: number): Promise<boolean> => {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -39,7 +39,8 @@ export async function homeUsedMountProgram(home: string): Promise<boolean> {
       if (e.name.startsWith('.wh.')) return true;
       if (!e.isDirectory()) continue;
       const child = path.join(dir, e.name);
-      if (e.name === 'merged' || e.name === 'work') continue; // live mounts and kernel scratch
+      // <home>/<ID>/merged may be a live mount and <home>/<ID>/work is kernel scratch
+      if (depth === 1 && (e.name === 'merged' || e.name === 'work')) continue;
       let names: string[] = [];
       try {
         names = await llistxattr(child);
@@ -47,11 +48,11 @@ export async function homeUsedMountProgram(home: string): Promise<boolean> {
         // no xattr support: nothing to find
       }
       if (names.some((n) => n.startsWith('user.fuseoverlayfs.') || n.startsWith('user.containers.'))) return true;
-      if (await walk(child)) return true;
+      if (await walk(child, depth + 1)) return true;
     }
     return false;
   };
-  return walk(home);
+  return walk(home, 0);
 }
 
 /** Makes the home a private bind mount of itself, as Go's mount.MakePrivate (unless skip_mount_home). */

@@ -57,8 +57,9 @@ describe.skipIf(!haveFuse || !isRoot)('overlay with mount_program (fuse-overlayf
   it('switches to the mount program for a home that was written with one (.wh. files), as Go does', async () => {
     const home = path.join(root.dir, 'g3', 'overlay');
     const { mkdir } = await import('node:fs/promises');
-    await mkdir(path.join(home, 'f'.repeat(64), 'diff'), { recursive: true });
-    await writeFile(path.join(home, 'f'.repeat(64), 'diff', '.wh.deleted'), '');
+    // deep inside a layer, below a directory that happens to be called "merged"
+    await mkdir(path.join(home, 'f'.repeat(64), 'diff', 'merged'), { recursive: true });
+    await writeFile(path.join(home, 'f'.repeat(64), 'diff', 'merged', '.wh.deleted'), '');
     const detected = await OverlayDriver.open({ home, runHome: path.join(root.dir, 'r3', 'overlay'), options: ['overlay.skip_mount_home=true'], uidMaps: [], gidMaps: [] });
     expect(await readFile(path.join(home, '.has-mount-program'), 'utf8')).toBe('true');
     expect(detected.mountProgram).toMatch(/fuse-overlayfs$/);
