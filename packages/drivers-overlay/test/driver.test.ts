@@ -80,6 +80,20 @@ describe.skipIf(!isRoot)('overlay driver with real mounts', () => {
     ]);
   });
 
+  it('owns a layer by the host IDs that container root maps to', async () => {
+    const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    await driver.create(id(1), null, { uidMaps: maps, gidMaps: [{ containerID: 0, hostID: 200000, size: 65536 }] });
+    await driver.create(id(2), id(1)); // a child takes its parent's owner
+    for (const n of [1, 2]) {
+      for (const p of ['', 'diff', 'work', 'merged']) {
+        const st = await stat(path.join(new LayerPaths(driver.home, id(n)).dir, p));
+        expect(`${st.uid}:${st.gid}`).toBe('100000:200000');
+      }
+    }
+    await expect(driver.create(id(3), null, { storageOpt: { size: '1G' } })).rejects.toMatchObject({ code: 'ERR_DRIVER_NOT_SUPPORTED' });
+    await expect(driver.create(id(3), null, { storageOpt: { bogus: '1' } })).rejects.toThrow('overlay: unknown option bogus');
+  });
+
   it('reports missing layers with a typed error', async () => {
     for (const op of [() => driver.get(id(9)), () => driver.put(id(9)), () => driver.metadata(id(9)), () => driver.create(id(8), id(9))]) {
       await expect(op()).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_EXIST' });

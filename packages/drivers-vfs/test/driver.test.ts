@@ -55,6 +55,14 @@ describe.skipIf(!isRoot)('vfs driver', () => {
     expect(await readFile(path.join(baseDir, 'etc', 'gone'), 'utf8')).toBe('bye'); // the parent is untouched
   });
 
+  it('owns a base layer by the host IDs that container root maps to, and copies owners to children', async () => {
+    await driver.create('mapped', null, { uidMaps: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMaps: [{ containerID: 0, hostID: 100000, size: 65536 }] });
+    const dir = await driver.get('mapped');
+    expect((await stat(dir)).uid).toBe(100000);
+    await driver.create('child', 'mapped');
+    expect((await stat(await driver.get('child'))).uid).toBe(100000);
+  });
+
   it('reports bad input with typed errors', async () => {
     await expect(driver.get('nope')).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_EXIST' });
     await expect(driver.create('child', 'nope')).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_EXIST' });
