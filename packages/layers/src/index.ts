@@ -4,8 +4,8 @@ export {
   type CreateLayerOptions,
   type PutLayerOptions,
   type DiffOptions,
-  type DiffSource,
 } from './layer-store.js';
+export { type DiffSource } from './diff-source.js';
 export {
   COMPRESSION,
   INCOMPLETE_FLAG,

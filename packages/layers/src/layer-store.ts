@@ -18,7 +18,6 @@ import {
   AmbiguousLayerIDError,
   DuplicateLayerIDError,
   DuplicateLayerNameError,
-  InvalidLayerIDError,
   LayerDataNotFoundError,
   LayerHasChildrenError,
   LayerStoreClosedError,
@@ -26,7 +25,9 @@ import {
   UnsupportedDiffCompressionError,
 } from './errors.js';
 import { checkLayers, type CheckOptions, type LayerProblem } from './check.js';
-import { treeChangedSince } from './freshness.js';
+import { diffSourceOf, type DiffSource } from './diff-source.js';
+import { assertUsableID } from './layer-id.js';
+import { snapshot } from './snapshot.js';
 import { INCOMPLETE_FLAG, compressionName, isIncomplete, type CompressionName, type IDMap, type Layer } from './layer.js';
 import { emptyLayer, type StoredLayer } from './layer-codec.js';
 import { LayerIndex } from './layer-index.js';
@@ -81,22 +82,6 @@ export interface PutLayerOptions extends CreateLayerOptions {
 export interface DiffOptions {
   /** Output compression; defaults to the compression the layer's tarball came in. */
   compression?: CompressionName;
-}
-
-/** Where a diff's bytes come from (see LayerStore.diffSource). */
-export type DiffSource = 'tar-split' | 'driver';
-
-const ID_WHITESPACE = /\s/;
-const RESERVED_IDS = new Set(['l', 'dir', 'staging', 'tempdirs', 'tmp', 'layers.json', 'layers.lock', 'volatile-layers.json']);
-
-/** IDs become directory and file names: refuse those that would escape or collide. */
-function assertUsableID(id: string): void {
-  if (id === '') throw new InvalidLayerIDError(id, 'empty');
-  if (id.includes('/') || id.includes('\0')) throw new InvalidLayerIDError(id, 'contains "/" or NUL');
-  if (id.startsWith('.')) throw new InvalidLayerIDError(id, 'starts with "."');
-  if (ID_WHITESPACE.test(id)) throw new InvalidLayerIDError(id, 'contains white space');
-  // Names used beside layer directories in the driver home and beside big-data dirs in the store.
-  if (RESERVED_IDS.has(id) || id.endsWith('.tar-split.gz')) throw new InvalidLayerIDError(id, 'reserved name');
 }
 
 /**
@@ -660,22 +645,8 @@ export class LayerStore {
   diffSource(from: string | null | undefined, to: string): Promise<DiffSource> {
     return this.#read(async () => {
       const { layer, fromID } = this.#diffPair(from, to);
-      return this.#diffSourceOf(layer, fromID);
+      return diffSourceOf(layer, fromID, this.driver, this.paths.layerDir);
     });
-  }
-
-  async #diffSourceOf(layer: StoredLayer, fromID: string): Promise<DiffSource> {
-    if (fromID !== layer.parent) return 'driver';
-    let written: bigint;
-    try {
-      written = (await fs.stat(tarSplitPath(this.paths.layerDir, layer.id), { bigint: true })).mtimeNs;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'driver';
-      throw err;
-    }
-    const [ownDir] = await this.driver.layerFileDirs(layer.id);
-    if (ownDir === undefined) return 'driver';
-    return (await treeChangedSince(ownDir, written)) ? 'driver' : 'tar-split';
   }
 
   /**
@@ -692,7 +663,7 @@ export class LayerStore {
         const compression: Compression = opts.compression ?? compressionName(layer.compression);
         if (compression === 'bzip2' || compression === 'xz') throw new UnsupportedDiffCompressionError(`tar.${compression === 'bzip2' ? 'bz2' : 'xz'}`);
         let raw: Readable;
-        if ((await this.#diffSourceOf(layer, fromID)) === 'tar-split') {
+        if ((await diffSourceOf(layer, fromID, this.driver, this.paths.layerDir)) === 'tar-split') {
           const dirs = await this.driver.layerFileDirs(layer.id);
           raw = assembleFromTarSplit(createReadStream(tarSplitPath(this.paths.layerDir, layer.id)), dirs);
         } else {
@@ -802,32 +773,4 @@ export class LayerStore {
     await fs.rm(tarSplitPath(this.paths.layerDir, layer.id), { force: true });
     await fs.rm(bigDataDir(this.paths.layerDir, layer.id), { recursive: true, force: true });
   }
-}
-
-/** A copy of a record for callers (without the private unknown members). */
-function snapshot(layer: StoredLayer): Layer {
-  return {
-    id: layer.id,
-    names: [...layer.names],
-    parent: layer.parent,
-    metadata: layer.metadata,
-    mountLabel: layer.mountLabel,
-    created: layer.created,
-    compressedDigest: layer.compressedDigest,
-    compressedSize: layer.compressedSize,
-    uncompressedDigest: layer.uncompressedDigest,
-    tocDigest: layer.tocDigest,
-    uncompressedSize: layer.uncompressedSize,
-    compression: layer.compression,
-    uidset: [...layer.uidset],
-    gidset: [...layer.gidset],
-    flags: structuredClone(layer.flags),
-    uidMap: layer.uidMap.map((m) => ({ ...m })),
-    gidMap: layer.gidMap.map((m) => ({ ...m })),
-    bigDataNames: [...layer.bigDataNames],
-    mountPoint: layer.mountPoint,
-    mountCount: layer.mountCount,
-    readOnly: layer.readOnly,
-    volatile: layer.volatile,
-  };
 }
