@@ -17,16 +17,19 @@ S="$GO_CLI --graph $W/g --run $W/r --storage-driver vfs"
 ID=$($S import-layer < "$DATA/base.tar" | tail -1)
 rm -f "$W/g/vfs-layers/$ID.tar-split.gz"
 RUNS=${RUNS:-5}
-best() { # best wall time in ms of RUNS runs of "$@"
-  b=999999
+best() { # best wall and best CPU (user+sys) time in ms of RUNS runs of "$@"
+  bw=999999; bc=999999
   for i in $(seq "$RUNS"); do
-    s=$(date +%s%N); "$@" > /dev/null; e=$(date +%s%N)
-    t=$(( (e - s) / 1000000 )); [ $t -lt $b ] && b=$t
+    /usr/bin/time -o "$W/time" -f "%e %U %S" "$@" > /dev/null
+    read -r e u s < "$W/time"
+    w=$(echo "$e * 1000 / 1" | bc); c=$(echo "($u + $s) * 1000 / 1" | bc)
+    [ "$w" -lt "$bw" ] && bw=$w; [ "$c" -lt "$bc" ] && bc=$c
   done
-  echo $b
+  echo "$bw $bc"
 }
-GNU=$(best sh -c "tar -c -f - -C $W/tree . | cat")
-GO=$(best $S diff -u "$ID")
-echo "GNU tar -c           : ${GNU} ms"
-echo "Go containers-storage diff -u: ${GO} ms"
-node "$HERE/produce-base.mjs" "$W/g/vfs/dir/$ID" "$RUNS" "$GO"
+set -- $(best sh -c "tar -c -f - -C $W/tree . | cat"); GNU_W=$1; GNU_C=$2
+set -- $(best $S diff -u "$ID"); GO_W=$1; GO_C=$2
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall times are noisy when loaded; CPU times less so)"
+echo "GNU tar -c | cat              : wall ${GNU_W} ms, cpu ${GNU_C} ms"
+echo "Go containers-storage diff -u : wall ${GO_W} ms, cpu ${GO_C} ms"
+node "$HERE/produce-base.mjs" "$W/g/vfs/dir/$ID" "$RUNS" "$GO_W" "$GO_C"

@@ -130,9 +130,13 @@ function keepIdle(worker: Worker): void {
   idle = entry;
 }
 
-/** Whether this module runs from the built bundle (a worker can load it). */
+/**
+ * Whether this module runs from @cs/archive's own built bundle, which the worker can import
+ * safely. From sources (tests) or from another package's bundle that inlined this code (whose
+ * top level may do anything when imported) the in-process producer is used instead.
+ */
 export function workerAvailable(): boolean {
-  return import.meta.url.endsWith('.js');
+  return /\/archive\/dist\/index\.js$/.test(new URL(import.meta.url).pathname);
 }
 
 export function exportInWorker(job: WorkerJob, onSkip?: (path: string, reason: unknown) => void): Readable {
@@ -152,6 +156,7 @@ export function exportInWorker(job: WorkerJob, onSkip?: (path: string, reason: u
   const stream = new Readable({
     highWaterMark: OUT_CHUNK,
     read() {
+      if (owed > 0 && !finished) worker.ref();
       while (owed > 0) {
         owed--;
         giveCredit();
@@ -172,8 +177,13 @@ export function exportInWorker(job: WorkerJob, onSkip?: (path: string, reason: u
         m.abs.forEach((ab, i) => {
           more = stream.push(Buffer.from(ab, 0, m.lens[i])) && more;
         });
-        if (more) giveCredit();
-        else owed++;
+        if (more) {
+          giveCredit();
+        } else {
+          // waiting on the consumer: a stream nobody reads must not keep the process alive
+          owed++;
+          worker.unref();
+        }
         break;
       }
       case 'skip':

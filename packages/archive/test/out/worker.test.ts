@@ -77,6 +77,14 @@ describe.skipIf(!haveDist)('export worker (built bundle)', () => {
     expect(again.equals(await collect(src.exportTree(tree, { headerStyle: '1.43' })))).toBe(true);
   });
 
+  it('does not keep the process alive for a stream nobody reads', async () => {
+    const script = `import { exportTree } from ${JSON.stringify(distFile.href)};
+      const s = exportTree(${JSON.stringify(tree)});
+      s.once('data', () => { s.pause(); console.log('paused'); });`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 20000 });
+    expect(stdout.trim()).toBe('paused');
+  });
+
   it('keeps back-pressure: a slow consumer gets everything in order', async () => {
     const chunks: Buffer[] = [];
     for await (const c of dist.exportTree(tree)) {
