@@ -302,6 +302,19 @@ describe('LayerStore (vfs)', () => {
     expect(await readFile(env.store.paths.layersJSON, 'utf8')).toBe(corrupt);
   });
 
+  it('reloads after another writer changed layers.json, by token or by mtime alone', async () => {
+    const layer = await env.store.create({ names: ['watched'] });
+    const other = await env.reopen();
+    await other.setMetadata('watched', 'by token'); // a normal save: new token
+    expect((await env.store.get('watched')).metadata).toBe('by token');
+    // A writer that forgets the token (trap 4) is still noticed through the file's mtime.
+    await new Promise((r) => setTimeout(r, 20));
+    const records = JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8'));
+    records[0].metadata = 'by mtime';
+    await writeFile(env.store.paths.layersJSON, JSON.stringify(records));
+    expect((await env.store.get(layer.id)).metadata).toBe('by mtime');
+  });
+
   it('refuses to open a corrupt mountpoints.json', async () => {
     await writeFile(env.store.paths.mountpointsJSON!, '[{"id":');
     await expect(env.reopen()).rejects.toBeInstanceOf(CorruptFileError);
