@@ -80,6 +80,12 @@ describe.skipIf(!ready).each(drivers)('SIGKILL in the middle of putLayer of base
     expect(existsSync(path.join(graphRoot, `${driverName}-layers`, `${id}.tar-split.gz`))).toBe(false);
     const text = await readFile(path.join(graphRoot, `${driverName}-layers/layers.json`), 'utf8');
     expect(JSON.parse(text)).toEqual([]);
+    if (driverName === 'overlay') {
+      // No short link may be left pointing at the removed layer.
+      const links = await readdir(path.join(graphRoot, 'overlay/l')).catch(() => [] as string[]);
+      for (const link of links) expect(existsSync(path.join(graphRoot, 'overlay/l', link))).toBe(true);
+      expect(links).toEqual([]);
+    }
   }
 
   it('our next open removes the half-made layer, and Go then sees a clean store', { timeout: 120_000 }, async () => {
