@@ -25,7 +25,9 @@ const DOT = Buffer.from('.');
 const SUPPORTED = new Set<number>([TYPE.REG, TYPE.LINK, TYPE.SYMLINK, TYPE.CHAR, TYPE.BLOCK, TYPE.DIR, TYPE.FIFO, TYPE.PAX_GLOBAL]);
 
 function startsWith(b: Buffer, p: Buffer): boolean {
-  return b.length >= p.length && b.compare(p, 0, p.length, 0, p.length) === 0;
+  if (b.length < p.length) return false;
+  for (let i = 0; i < p.length; i++) if (b[i] !== p[i]) return false;
+  return true;
 }
 
 function isBadWhiteoutTarget(t: Buffer): boolean {

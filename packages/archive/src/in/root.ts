@@ -80,6 +80,8 @@ export class Root {
   dir(parts: Buffer[], onCreate?: OnParentCreated): number {
     if (parts.length === 0) return this.fd;
     if (this.cache.size > CACHE_LIMIT) this.evict();
+    const hit = this.cache.get(parts.length === 1 ? parts[0]!.toString('latin1') : parts.map((p) => p.toString('latin1')).join('/'));
+    if (hit !== undefined) return hit; // the usual case: the previous entry's directory
     let expansions = 0;
     for (;;) {
       const keys = prefixKeys(parts);

@@ -94,22 +94,23 @@ export function numeric(b: Buffer, off: number, len: number, what: string): numb
 
 export function checksumOK(b: Buffer): boolean {
   const want = numeric(b, 148, 8, 'checksum');
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const c = i >= 148 && i < 156 ? 0x20 : b[i]!;
-    unsigned += c;
-    signed += c > 127 ? c - 256 : c;
-  }
-  return want === unsigned || want === signed;
+  let unsigned = 8 * 0x20; // the checksum field counts as spaces
+  for (let i = 0; i < 148; i++) unsigned += b[i]!;
+  for (let i = 156; i < BLOCK; i++) unsigned += b[i]!;
+  if (want === unsigned) return true;
+  // Some old writers summed signed bytes.
+  let signed = unsigned;
+  for (let i = 0; i < BLOCK; i++) if ((i < 148 || i >= 156) && b[i]! > 127) signed -= 256;
+  return want === signed;
 }
 
 export type Format = 'v7' | 'ustar' | 'gnu' | 'star';
 
 export function formatOf(b: Buffer): Format {
-  const magic = b.toString('latin1', 257, 263);
-  if (magic === 'ustar\0') return b.toString('latin1', 508, 512) === 'tar\0' ? 'star' : 'ustar';
-  if (magic === 'ustar ' && b[263] === 0x20 && b[264] === 0) return 'gnu';
+  // "ustar" at 257, then "\0" (POSIX, maybe star) or " " + " \0" (GNU)
+  if (b[257] !== 0x75 || b[258] !== 0x73 || b[259] !== 0x74 || b[260] !== 0x61 || b[261] !== 0x72) return 'v7';
+  if (b[262] === 0) return b[508] === 0x74 && b[509] === 0x61 && b[510] === 0x72 && b[511] === 0 ? 'star' : 'ustar';
+  if (b[262] === 0x20 && b[263] === 0x20 && b[264] === 0) return 'gnu';
   return 'v7';
 }
 

@@ -8,6 +8,7 @@ const GZIP_WRITE_BATCH = 256 * 1024;
 
 /** Go's encoding/json escapes these in strings; readers accept either form. */
 export function goJSONString(s: string): string {
+  if (/^[\x20-\x7e]*$/.test(s) && !/["\\<>&]/.test(s)) return `"${s}"`; // the common case
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
