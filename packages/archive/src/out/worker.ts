@@ -39,11 +39,13 @@ const MAX_IN_FLIGHT = 8;
 const WORKER_CHUNK = 64 * 1024;
 const BATCH = 16;
 
-const BOOT = `const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.moduleUrl).then((m) => m._exportWorkerMain(), (err) => {
-  parentPort.postMessage({ type: 'error', fatal: true, message: 'export worker failed to start: ' + (err && err.message) });
-  process.exit(1);
-});`;
+// Valid both as a CommonJS and as an ES module script (the worker inherits flags such as
+// --input-type=module), hence dynamic imports only.
+const BOOT = `import('node:worker_threads').then(({ parentPort, workerData }) =>
+  import(workerData.moduleUrl).then((m) => m._exportWorkerMain(), (err) => {
+    parentPort.postMessage({ type: 'error', fatal: true, message: 'export worker failed to start: ' + (err && err.message) });
+    process.exit(1);
+  }));`;
 
 // ---------------------------------------------------------------- worker side
 
