@@ -1,7 +1,8 @@
 import { chown, mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { applyTar, changesFromOverlayUpper, directorySize, exportOverlayUpper } from '@cs/archive';
+/** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
+const archive = () => import('@cs/archive');
 import {
   assertLayerId,
   DriverError,
@@ -301,12 +302,14 @@ export class OverlayDriver implements Driver {
   async changes(id: string, parent: string | null, opts: DiffOpts = {}): Promise<Change[]> {
     const layer = await this.existingLayer(id);
     if (!(await this.useNativeDiff(layer, parent))) return this.naive.changes(id, parent, opts);
+    const { changesFromOverlayUpper } = await archive();
     return changesFromOverlayUpper(layer.diff, await this.lowerDiffDirs(layer), { overlayXattrPrefix: this.xattrPrefix });
   }
 
   async diff(id: string, parent: string | null, opts: DiffOpts = {}): Promise<Readable> {
     const layer = await this.existingLayer(id);
     if (!(await this.useNativeDiff(layer, parent))) return this.naive.diff(id, parent, opts);
+    const { exportOverlayUpper } = await archive();
     return exportOverlayUpper(layer.diff, await this.lowerDiffDirs(layer), {
       uidMaps: opts.uidMaps,
       gidMaps: opts.gidMaps,
@@ -319,6 +322,7 @@ export class OverlayDriver implements Driver {
     // HEAD: the disk usage of diff/ also with a mount program; the naive size on a parent mismatch
     const native = this.mountProgram ? await this.isParent(layer, parent) : await this.useNativeDiff(layer, parent);
     if (!native) return this.naive.diffSize(id, parent, opts);
+    const { directorySize } = await archive();
     return directorySize(layer.diff);
   }
 
@@ -332,6 +336,7 @@ export class OverlayDriver implements Driver {
     const layer = await this.existingLayer(id);
     if (!(await this.isParent(layer, parent))) return this.naive.applyDiff(id, parent, input, opts);
     // Algorithm B; with a mount program too: as root fuse-overlayfs reads the kernel whiteout format.
+    const { applyTar } = await archive();
     return applyTar(layer.diff, input, {
       whiteouts: 'overlay',
       overlayXattrPrefix: this.xattrPrefix,

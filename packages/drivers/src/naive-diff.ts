@@ -1,5 +1,6 @@
 import { finished, type Readable } from 'node:stream';
-import { applyTar, changesBetween, diffSizeFromChanges, exportChanges, exportTree } from '@cs/archive';
+/** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
+const archive = () => import('@cs/archive');
 import type { ApplyDiffOpts, ApplyResult, Change, DiffOpts, MountOpts } from './types.js';
 
 /** What the naive diff needs from a driver: a way to see a layer's full tree. */
@@ -58,12 +59,14 @@ export class NaiveDiff {
   }
 
   async changes(id: string, parent: string | null, opts: DiffOpts = {}): Promise<Change[]> {
+    const { changesBetween } = await archive();
     return this.withTrees(id, parent, opts, (layerDir, parentDir) =>
       changesBetween(layerDir, parentDir, { uidMaps: opts.uidMaps, gidMaps: opts.gidMaps }),
     );
   }
 
   async diffSize(id: string, parent: string | null, opts: DiffOpts = {}): Promise<number> {
+    const { changesBetween, diffSizeFromChanges } = await archive();
     return this.withTrees(id, parent, opts, async (layerDir, parentDir) => {
       const changes = await changesBetween(layerDir, parentDir, { uidMaps: opts.uidMaps, gidMaps: opts.gidMaps });
       return diffSizeFromChanges(layerDir, changes);
@@ -75,6 +78,7 @@ export class NaiveDiff {
    * the whole tree is written in walk order (layer-diff.md §5.4), else the sorted change list.
    */
   async diff(id: string, parent: string | null, opts: DiffOpts = {}): Promise<Readable> {
+    const { changesBetween, exportChanges, exportTree } = await archive();
     const layer = await this.borrow(id, opts);
     const maps = { uidMaps: opts.uidMaps, gidMaps: opts.gidMaps };
     let tar: Readable;
@@ -106,6 +110,7 @@ export class NaiveDiff {
     input: AsyncIterable<Uint8Array>,
     opts: ApplyDiffOpts = {},
   ): Promise<ApplyResult> {
+    const { applyTar } = await archive();
     const layer = await this.borrow(id, opts);
     try {
       return await applyTar(layer.dir, input, {
