@@ -3,6 +3,7 @@ import check from './check.js';
 import config from './config.js';
 import deleteCommand from './delete.js';
 import exists from './exists.js';
+import { imageContainerCommands } from './image-container-commands.js';
 import { gc, shutdown, wipe } from './lifecycle.js';
 import metadata from './metadata.js';
 import { namesCommands } from './names.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   deleteCommand,
   exists,
   gc,
+  ...imageContainerCommands,
   metadata,
   setMetadata,
   ...namesCommands,

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { defineCommand, JSON_FLAG, stringFlag, type Command } from '../command.js';
+import { readFileOrStdin } from './ic-read-input.js';
+
+/** The CLI's "manifest digest": plain SHA-256 of the bytes (the upstream quirk of cli.md §3.36). */
+function rawManifestDigest(data: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+export const listImageData = defineCommand({
+  names: ['list-image-data', 'listimagedata'],
+  usage: 'List data items that are attached to an image',
+  optionsHelp: '[options [...]] imageNameOrID',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: { json: JSON_FLAG },
+  async action({ store, args, flags, out }) {
+    const image = await store.image(args[0]!);
+    // Go encodes the nil list of an image without items as null.
+    if (flags.json) out.json(image.bigDataNames.length > 0 ? image.bigDataNames : null);
+    else out.out(image.bigDataNames.map((n) => `${n}\n`).join(''));
+    return 0;
+  },
+});
+
+export const getImageData = defineCommand({
+  names: ['get-image-data', 'getimagedata'],
+  usage: 'Get data that is attached to an image',
+  optionsHelp: '[options [...]] imageNameOrID dataName',
+  minArgs: 2,
+  maxArgs: 2,
+  flags: { file: stringFlag(['-file', 'f'], 'Write data to file') },
+  async action({ store, args, flags, out }) {
+    const image = await store.image(args[0]!);
+    // Upstream creates (truncates) the output file before reading the item.
+    const file = flags.file !== '' ? await open(flags.file, 'w', 0o666) : null;
+    try {
+      const data = await store.imageBigData(image.id, args[1]!);
+      if (file) await file.writeFile(data);
+      else out.out(data);
+    } finally {
+      await file?.close();
+    }
+    return 0;
+  },
+});
+
+export const getImageDataSize = defineCommand({
+  names: ['get-image-data-size', 'getimagedatasize'],
+  usage: 'Get size of data that is attached to an image',
+  optionsHelp: '[options [...]] imageNameOrID dataName',
+  minArgs: 2,
+  maxArgs: 2,
+  flags: {},
+  async action({ store, args, out }) {
+    const image = await store.image(args[0]!);
+    out.out(`${await store.imageBigDataSize(image.id, args[1]!)}\n`);
+    return 0;
+  },
+});
+
+export const getImageDataDigest = defineCommand({
+  names: ['get-image-data-digest', 'getimagedatadigest'],
+  usage: 'Get digest of data that is attached to an image',
+  optionsHelp: '[options [...]] imageNameOrID dataName',
+  minArgs: 2,
+  maxArgs: 2,
+  flags: {},
+  async action({ store, args, out }) {
+    const image = await store.image(args[0]!);
+    out.out(`${await store.imageBigDataDigest(image.id, args[1]!)}\n`);
+    return 0;
+  },
+});
+
+export const setImageData = defineCommand({
+  names: ['set-image-data', 'setimagedata'],
+  usage: 'Set data that is attached to an image (with sometimes wrong digest)',
+  optionsHelp: '[options [...]] imageNameOrID dataName',
+  minArgs: 2,
+  maxArgs: 2,
+  flags: { file: stringFlag(['-file', 'f'], 'Read data from file') },
+  async action({ store, args, flags }) {
+    // Resolved before the input is read, so an unknown image does not wait for stdin.
+    const image = await store.image(args[0]!);
+    const data = await readFileOrStdin(flags.file);
+    await store.setImageBigData(image.id, args[1]!, data, rawManifestDigest);
+    return 0;
+  },
+});
+
+export const imageDataCommands: Command[] = [listImageData, getImageData, getImageDataSize, getImageDataDigest, setImageData] as Command[];
