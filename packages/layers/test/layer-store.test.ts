@@ -335,6 +335,18 @@ describe('LayerStore (vfs)', () => {
     expect((await env.store.layers()).map((l) => l.id)).toEqual([done.id]);
   });
 
+  it('a reader that meets an incomplete layer upgrades to the write lock and removes it', async () => {
+    const kept = await env.store.create();
+    const doomed = await env.store.create();
+    const records = JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8'));
+    records[1].flags = { incomplete: true };
+    await writeFile(env.store.paths.layersJSON, JSON.stringify(records));
+    // No reopen: the already open store notices the foreign write on its next read.
+    expect((await env.store.layers()).map((l) => l.id)).toEqual([kept.id]);
+    expect(existsSync(path.join(env.graphRoot, 'vfs/dir', doomed.id))).toBe(false);
+    expect(JSON.parse(await readFile(env.store.paths.layersJSON, 'utf8')).map((l: { id: string }) => l.id)).toEqual([kept.id]);
+  });
+
   it('keeps records of a duplicate name on the later layer only (as Go does)', async () => {
     const a = await env.store.create({ names: ['dup', 'a'] });
     const b = await env.store.create({ names: ['b'] });
