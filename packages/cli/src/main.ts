@@ -5,7 +5,7 @@ import { FlagError, FlagSet } from './flags/flagset.js';
 import { applyStoreDefaults, defineGlobals, HELP_FLAG, readGlobals, selectsStore, type GlobalValues } from './globals.js';
 import { createLogger } from './logging.js';
 import { goErrorText } from './go-errors.js';
-import { goList, type Output } from './output.js';
+import { goList, ProcessOutput, type Output } from './output.js';
 import { isRootless, USERNS_MARKER } from './rootless.js';
 import { reexecInUserNamespace } from './unshare.js';
 import { printCommandUsage, printGlobalUsage } from './usage.js';
@@ -98,6 +98,7 @@ export async function run(argv: readonly string[], io: Output, opts: RunOptions 
   log.debug(`Driver Options: ${goList(so.driverOptions ?? [])}`);
 
   const { Store } = await import('@cs/store');
+  if (io instanceof ProcessOutput && io.encoder === null) io.encoder = (await import('@cs/records')).encodeGoJSON;
   let store: Store;
   try {
     store = await Store.open(so);

@@ -1,4 +1,4 @@
-import { encodeGoJSON, type GoValue } from '@cs/records';
+import type { GoValue } from '@cs/records';
 
 /** Buffered writers for stdout and stderr, flushed before the process exits. */
 export interface Output {
@@ -10,9 +10,15 @@ export interface Output {
   readonly stderrIsTTY: boolean;
 }
 
-/** Writes straight to the process streams (pipes and files are synchronous on Linux). */
+export type JSONEncoder = (value: GoValue) => string;
+
+/**
+ * Writes straight to the process streams (pipes and files are synchronous on Linux). The Go
+ * JSON encoder comes with the store code, loaded lazily so help and usage errors start fast.
+ */
 export class ProcessOutput implements Output {
   readonly stderrIsTTY = process.stderr.isTTY === true;
+  encoder: JSONEncoder | null = null;
   out(text: string | Uint8Array): void {
     process.stdout.write(text);
   }
@@ -20,7 +26,8 @@ export class ProcessOutput implements Output {
     process.stderr.write(text);
   }
   json(value: GoValue): void {
-    this.out(`${encodeGoJSON(value)}\n`);
+    if (this.encoder === null) throw new Error('JSON output before the store code was loaded');
+    this.out(`${this.encoder(value)}\n`);
   }
 }
 
