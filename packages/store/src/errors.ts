@@ -103,3 +103,12 @@ export class NotSupportedError extends StoreError {
     super('ERR_NOT_SUPPORTED', `${what}: not supported`);
   }
 }
+
+/** A layer cannot be built on a container's read-write layer (upstream ErrParentIsContainer). */
+export class ParentIsContainerError extends StoreError {
+  readonly container: string;
+  constructor(container: string) {
+    super('ERR_PARENT_IS_CONTAINER', 'would-be parent layer is a container');
+    this.container = container;
+  }
+}

@@ -17,7 +17,7 @@ import {
 import { ContainerStore, ContainerUnknownError, type Container, type CreateContainerOptions } from '@cs/containers';
 import { DuplicateIDError, ReadOnlyStoreError, type GenericValue, type IDMap } from '@cs/records';
 import type { Change } from '@cs/archive';
-import { ContainerNameInUseError, DriverAmbiguousError, ImageInUseError, LayerMountedError, NotFoundError, StoreClosedError } from './errors.js';
+import { ContainerNameInUseError, DriverAmbiguousError, ParentIsContainerError, ImageInUseError, LayerMountedError, NotFoundError, StoreClosedError } from './errors.js';
 import { GraphLock } from './graph-lock.js';
 import { additionalImageStores, type ResolvedStoreOptions, type StoreOptions } from './options.js';
 import { priorDrivers, resolveStoreOptions } from './resolve-options.js';
@@ -250,12 +250,17 @@ export class Store {
   async putLayer(opts: PutLayerOptions, diff?: AsyncIterable<Uint8Array>): Promise<{ layer: Layer; size: number }> {
     const layers = await this.layerStore();
     const o: PutLayerOptions = { ...opts, uidMap: opts.uidMap ?? this.options.uidMap, gidMap: opts.gidMap ?? this.options.gidMap };
-    if (o.parent) {
-      const parent = await this.#findLayer(o.parent);
-      if (parent.store !== layers) throw new ReadOnlyStoreError('a parent layer in a read-only store cannot be built on by this driver');
-      o.parent = parent.layer.id;
-    }
-    return layers.put(o, diff);
+    // Layers (W) first, then the container check (R), as upstream's lock order wants.
+    return layers.withWriteLock(async () => {
+      if (o.parent) {
+        const parent = await this.#findLayer(o.parent);
+        if (parent.store !== layers) throw new ReadOnlyStoreError('a parent layer in a read-only store cannot be built on by this driver');
+        o.parent = parent.layer.id;
+        const owner = (await this.containers.list()).find((c) => c.layer === o.parent);
+        if (owner) throw new ParentIsContainerError(owner.id);
+      }
+      return layers.put(o, diff);
+    });
   }
 
   /** Every layer: read-write store first, then read-only stores. */

@@ -170,6 +170,7 @@ for (const drv of drivers) {
       await expect(store.deleteLayer('nosuch')).rejects.toBeInstanceOf(NotFoundError);
       const ctr = await store.createContainer({ image: 'img' });
       await expect(store.deleteLayer(ctr.layer)).rejects.toMatchObject({ code: 'ERR_LAYER_IN_USE', by: 'container' });
+      await expect(store.createLayer({ parent: ctr.layer })).rejects.toMatchObject({ code: 'ERR_PARENT_IS_CONTAINER' });
       await expect(store.deleteImage('img')).rejects.toBeInstanceOf(ImageInUseError);
       await store.deleteContainer(ctr.id);
       await expect(stat(path.join(dir, 'root', `${drv.name}-containers`, ctr.id))).rejects.toMatchObject({ code: 'ENOENT' });
