@@ -1,8 +1,6 @@
 import { chown, mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-/** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
-const archive = () => import('@cs/archive');
 import {
   assertLayerId,
   DriverError,
@@ -32,6 +30,9 @@ import { planOverlayMount, type MountPlan } from './mount-plan.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
 import { probeMetacopy, probeNativeDiff, probeOverlay } from './probes.js';
 import { run } from './run.js';
+
+/** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
+const archive = () => import('@cs/archive');
 
 const NOT_LAYERS = new Set([LINK_DIR, 'staging', 'tempdirs']);
 /** mkdtemp names of the feature probes (probes.ts), present only while a probe runs */

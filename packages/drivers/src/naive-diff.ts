@@ -1,7 +1,8 @@
 import { finished, type Readable } from 'node:stream';
+import type { ApplyDiffOpts, ApplyResult, Change, DiffOpts, MountOpts } from './types.js';
+
 /** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
 const archive = () => import('@cs/archive');
-import type { ApplyDiffOpts, ApplyResult, Change, DiffOpts, MountOpts } from './types.js';
 
 /** What the naive diff needs from a driver: a way to see a layer's full tree. */
 export interface NaiveDiffHost {
