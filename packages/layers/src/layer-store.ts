@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { assembleFromTarSplit, compressStream, compressionCode, type ApplyResult, type Change, type Compression } from '@cs/archive';
 import type { Driver, MountOpts } from '@cs/drivers';
-import { generateID } from '@cs/ids';
+import { assertValidDigest, generateID } from '@cs/ids';
 import { LockFile } from '@cs/lockfile';
 import {
   GoTime,
@@ -399,6 +399,8 @@ export class LayerStore {
   }
 
   #newRecord(opts: PutLayerOptions): StoredLayer {
+    // Caller-supplied digests go into layers.json verbatim: refuse malformed ones up front.
+    for (const d of [opts.compressedDigest, opts.uncompressedDigest]) if (d) assertValidDigest(d);
     let id = opts.id;
     if (id === undefined) {
       do id = generateID();

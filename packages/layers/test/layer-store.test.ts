@@ -55,6 +55,8 @@ describe('LayerStore (vfs)', () => {
       await expect(env.store.create({ id })).rejects.toBeInstanceOf(InvalidLayerIDError);
     }
     await expect(env.store.get('nosuch')).rejects.toBeInstanceOf(LayerUnknownError);
+    await expect(env.store.put({ uncompressedDigest: 'sha256:abc' })).rejects.toMatchObject({ code: 'ERR_INVALID_DIGEST' });
+    await expect(env.store.put({ compressedDigest: 'SHA256:' + 'A'.repeat(64) })).rejects.toMatchObject({ code: 'ERR_INVALID_DIGEST' });
     // Nothing of the refused creations was left behind.
     expect((await env.store.layers()).map((l) => l.id)).toEqual([a.id]);
   });
