@@ -8,6 +8,8 @@
  */
 import { Readable } from 'node:stream';
 import { parentPort, Worker } from 'node:worker_threads';
+import type { CompareOptions, RawChange } from './changes-compare.js';
+import { changesBetweenSync } from './changes-tree-sync.js';
 import { ProduceError } from './errors.js';
 import type { IDMapRange } from './id-maps.js';
 import { OUT_CHUNK, OutChunks, type Member, type ProduceContext } from './produce-core.js';
@@ -28,6 +30,7 @@ type ToMain =
   | { type: 'data'; abs: ArrayBuffer[]; lens: number[] }
   | { type: 'skip'; rel: string; message: string }
   | { type: 'end' }
+  | { type: 'changes'; raw: RawChange[] }
   | { type: 'error'; message: string; code?: string; fatal?: boolean };
 
 /** Batches in flight (posted, not yet asked for by the consumer) before the worker waits. */
@@ -92,9 +95,28 @@ function runJob(job: WorkerJob, credit: Int32Array): void {
   }
 }
 
+interface ChangesJob {
+  newRoot: string;
+  oldRoot: string;
+  opts: CompareOptions;
+}
+
+function runChanges(job: ChangesJob): void {
+  try {
+    parentPort!.postMessage({ type: 'changes', raw: changesBetweenSync(job.newRoot, job.oldRoot, job.opts) } satisfies ToMain);
+  } catch (err) {
+    parentPort!.postMessage({
+      type: 'error', message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code,
+    } satisfies ToMain);
+  }
+}
+
 /** Entry point of the worker thread (internal; exported so the bootstrap can reach it). */
 export function _exportWorkerMain(): void {
-  parentPort!.on('message', (msg: { job: WorkerJob; credit: SharedArrayBuffer }) => runJob(msg.job, new Int32Array(msg.credit)));
+  parentPort!.on('message', (msg: { job: WorkerJob; credit: SharedArrayBuffer } | { changes: ChangesJob }) => {
+    if ('changes' in msg) runChanges(msg.changes);
+    else runJob(msg.job, new Int32Array(msg.credit));
+  });
 }
 
 // ---------------------------------------------------------------- main side
@@ -139,6 +161,53 @@ function keepIdle(worker: Worker): void {
  */
 export function workerAvailable(): boolean {
   return /\/archive\/dist\/index\.js$/.test(new URL(import.meta.url).pathname);
+}
+
+function workerError(m: { message: string; code?: string }): Error {
+  return m.code?.startsWith('ERR_PRODUCE_') === true
+    ? new ProduceError(m.code as 'ERR_PRODUCE_NOT_A_DIRECTORY', m.message)
+    : Object.assign(new Error(m.message), { code: m.code });
+}
+
+/** Tree-comparison changes computed in the worker with synchronous calls. */
+export function changesInWorker(newRoot: string, oldRoot: string, opts: CompareOptions): Promise<RawChange[]> {
+  const worker = acquire(import.meta.url);
+  return new Promise<RawChange[]>((resolve, reject) => {
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (m: ToMain) => {
+      if (m.type !== 'changes' && m.type !== 'error') return;
+      detach();
+      if (m.type === 'error' && m.fatal === true) void worker.terminate();
+      else keepIdle(worker);
+      if (m.type === 'changes') resolve(m.raw);
+      else reject(workerError(m));
+    };
+    const onError = (err: Error) => {
+      detach();
+      reject(err);
+    };
+    const onExit = (code: number) => {
+      detach();
+      reject(new Error(`export worker exited (${code})`));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    const plainMaps = (m?: readonly { containerID: number; hostID: number; size: number }[]) => (m ? [...m] : undefined);
+    worker.postMessage({
+      changes: {
+        newRoot, oldRoot,
+        opts: {
+          uidMaps: plainMaps(opts.uidMaps), gidMaps: plainMaps(opts.gidMaps),
+          parentUidMaps: plainMaps(opts.parentUidMaps), parentGidMaps: plainMaps(opts.parentGidMaps), compare: opts.compare,
+        },
+      },
+    });
+  });
 }
 
 export function exportInWorker(job: WorkerJob, onSkip?: (path: string, reason: unknown) => void): Readable {
@@ -202,11 +271,7 @@ export function exportInWorker(job: WorkerJob, onSkip?: (path: string, reason: u
         detach();
         if (m.fatal === true) void worker.terminate();
         else keepIdle(worker);
-        const err =
-          m.code?.startsWith('ERR_PRODUCE_') === true
-            ? new ProduceError(m.code as 'ERR_PRODUCE_NOT_A_DIRECTORY', m.message)
-            : Object.assign(new Error(m.message), { code: m.code });
-        stream.destroy(err);
+        stream.destroy(workerError(m));
         break;
       }
     }

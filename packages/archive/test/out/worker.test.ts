@@ -51,6 +51,19 @@ describe.skipIf(!haveDist)('export worker (built bundle)', () => {
     expect(norm(await collect(dist.exportChanges(tree, deletions)))).toBe(norm(await collect(src.exportChanges(tree, deletions))));
   });
 
+  it('computes the same tree-comparison changes in the worker', async () => {
+    const other = join(root, 'other');
+    await run('sh', ['-c', `cp -a ${tree} ${other} && cd ${other} && rm -rf a/b && echo new > added && chmod 600 mid && touch -d @1 old`]);
+    for (const compare of ['head', '1.43'] as const) {
+      const expected = await src.changesBetween(other, tree, { compare, worker: false });
+      expect(expected.length).toBeGreaterThan(3);
+      expect(await dist.changesBetween(other, tree, { compare })).toEqual(expected);
+    }
+    expect(await dist.changesBetween(tree, null)).toEqual(await src.changesBetween(tree, null));
+    await expect(dist.changesBetween(join(root, 'nope'), tree)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(dist.changesBetween(join(tree, 'mid'), tree)).rejects.toMatchObject({ code: 'ERR_PRODUCE_NOT_A_DIRECTORY' });
+  });
+
   it('reports skipped members and unmappable owners from the worker', async () => {
     const skipped: string[] = [];
     const maps = [{ containerID: 0, hostID: 0, size: 5 }];
