@@ -133,6 +133,50 @@ describe('defaultStoreOptions', () => {
     expect(xdg.graphRoot).toBe('/xdg/containers/storage');
   });
 
+  it('root: XDG_CONFIG_HOME file wins over the system files, /etc over /usr/share', async () => {
+    const etc = await conf('etc.conf', '[storage]\ndriver = "vfs"\ngraphroot = "/etc-root"\n');
+    const usr = await conf('usr.conf', '[storage]\ndriver = "overlay"\ngraphroot = "/usr-root"\n');
+    const systemConfPaths = [etc, usr];
+    expect((await defaultStoreOptions({ env: {}, uid: 0, systemConfPaths })).graphRoot).toBe('/etc-root');
+    expect((await defaultStoreOptions({ env: {}, uid: 0, systemConfPaths: [path.join(tmp, 'missing.conf'), usr] })).graphRoot).toBe('/usr-root');
+    const none = await defaultStoreOptions({ env: {}, uid: 0, systemConfPaths: [] });
+    expect(none).toMatchObject({ graphRoot: '/var/lib/containers/storage', runRoot: '/run/containers/storage', driverOptions: [] });
+    expect(none.driver).toBeUndefined(); // detected when the store opens
+    const xdg = path.join(tmp, 'xdg');
+    await mkdir(path.join(xdg, 'containers'), { recursive: true });
+    await writeFile(path.join(xdg, 'containers', 'storage.conf'), '[storage]\ngraphroot = "/xdg-root"\n');
+    expect((await defaultStoreOptions({ env: { XDG_CONFIG_HOME: xdg }, uid: 0, systemConfPaths })).graphRoot).toBe('/xdg-root');
+  });
+
+  it('rootless reading the system file takes only driver, rootless_storage_path, pull_options and ignore_chown_errors', async () => {
+    const sys = await conf(
+      'sys.conf',
+      [
+        '[storage]',
+        'driver = "overlay"',
+        'graphroot = "/root-only"',
+        'runroot = "/run-only"',
+        'rootless_storage_path = "$HOME/rl-$UID"',
+        '[storage.options]',
+        'pull_options = {enable_partial_images = "true"}',
+        '[storage.options.overlay]',
+        'mountopt = "nodev"',
+        'ignore_chown_errors = "true"',
+      ].join('\n'),
+    );
+    const home = path.join(tmp, 'home3');
+    const o = await defaultStoreOptions({ env: { HOME: home, XDG_RUNTIME_DIR: '/run/user/1000' }, uid: 1000, systemConfPaths: [sys] });
+    expect(o).toMatchObject({
+      driver: 'overlay',
+      graphRoot: `${home}/rl-1000`,
+      runRoot: '/run/user/1000/containers',
+      driverOptions: ['overlay.ignore_chown_errors=true'],
+      pullOptions: { enable_partial_images: 'true' },
+    });
+    const btrfsless = await conf('sys2.conf', '[storage]\ndriver = "zfs"\n');
+    expect((await defaultStoreOptions({ env: { HOME: home }, uid: 1000, systemConfPaths: [btrfsless] })).driver).toBe('vfs');
+  });
+
   it('a configured file that does not exist is a ConfigError', async () => {
     await expect(defaultStoreOptions({ env: { CONTAINERS_STORAGE_CONF: path.join(tmp, 'nope.conf') }, uid: 0 })).rejects.toMatchObject({
       code: 'ERR_STORE_CONFIG',

@@ -10,6 +10,8 @@ export interface DefaultsContext {
   uid?: number;
   /** Treat as rootless even when uid is 0 (upstream _CONTAINERS_USERNS_CONFIGURED). */
   rootless?: boolean;
+  /** The system-wide files, first existing wins; default [/etc/containers/storage.conf, /usr/share/containers/storage.conf]. */
+  systemConfPaths?: string[];
 }
 
 export const SYSTEM_CONF = '/etc/containers/storage.conf';
@@ -33,9 +35,8 @@ function isRootless(ctx: Required<Pick<DefaultsContext, 'env' | 'uid'>> & Defaul
 }
 
 /** The system-wide storage.conf that exists: /etc first, then /usr/share; null when neither. */
-async function systemConfPath(): Promise<string | null> {
-  if (await exists(SYSTEM_CONF)) return SYSTEM_CONF;
-  if (await exists(DEFAULT_CONF)) return DEFAULT_CONF;
+async function systemConfPath(candidates: readonly string[] = [SYSTEM_CONF, DEFAULT_CONF]): Promise<string | null> {
+  for (const file of candidates) if (await exists(file)) return file;
   return null;
 }
 
@@ -58,7 +59,7 @@ export async function storageConfPath(ctx: DefaultsContext = {}): Promise<{ file
   } else if (userConf !== null && (await exists(userConf))) {
     return { file: userConf, userFile: true };
   }
-  const system = await systemConfPath();
+  const system = await systemConfPath(ctx.systemConfPaths);
   return system === null ? null : { file: system, userFile: !rootless };
 }
 
