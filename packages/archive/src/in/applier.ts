@@ -8,6 +8,7 @@ import type { ApplyOptions } from './apply-options.js';
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY, errCode } from './fsx.js';
 import { copyUpFromLower } from './lower.js';
 import { dirTimes, fileTimes, setXattrs } from './metadata.js';
+import { inUserNamespace } from './userns.js';
 import { type Root, unsafe } from './root.js';
 import { TYPE, type TarEntry, unsupportedType } from './tar-header.js';
 import type { TarReader } from './tar-reader.js';
@@ -82,6 +83,7 @@ export class Applier {
   private readonly keepOverlay: boolean;
   private readonly rootUid: number;
   private readonly rootGid: number;
+  private readonly rootless = inUserNamespace();
 
   constructor(
     private readonly root: Root,
@@ -165,8 +167,19 @@ export class Applier {
     try {
       sys.fchownatSync(at.dfd, at.name, uid, gid, NOFOLLOW);
     } catch (err) {
-      if (!this.opts.ignoreChownErrors) throw err;
+      if (this.opts.ignoreChownErrors) return;
+      throw this.chownError(err, uid, gid, at.name);
     }
+  }
+
+  /** Rootless: an ID outside the namespace's range says so, as upstream does (§2.4). */
+  private chownError(err: unknown, uid: number, gid: number, name: Buffer): unknown {
+    if (!this.rootless || errCode(err) !== 'EINVAL') return err;
+    const e = new Error(
+      `potentially insufficient UIDs or GIDs available in user namespace (requested ${uid}:${gid} for ${name.toString('utf8')}): Check /etc/subuid and /etc/subgid if configured locally and run "podman system migrate": lchown ${name.toString('utf8')}: invalid argument`,
+    ) as NodeJS.ErrnoException;
+    e.code = 'EINVAL';
+    return e;
   }
 
   private utimes(at: At, atime: bigint, mtime: bigint): void {
@@ -247,9 +260,9 @@ export class Applier {
       try {
         fs.fchownSync(fd, uid, gid);
       } catch (err) {
-        if (!this.opts.ignoreChownErrors) throw err;
+        if (!this.opts.ignoreChownErrors) throw this.chownError(err, uid, gid, at.name);
       }
-      if (e.xattrs.length > 0) setXattrs({ fd }, e.xattrs, this.keepOverlay);
+      if (e.xattrs.length > 0) setXattrs({ fd }, e.xattrs, this.keepOverlay, this.rootless);
       // chown clears setuid/setgid and open() applied the umask: chmod only when that mattered.
       if ((e.mode & 0o7000) !== 0 || (e.mode & this.umask) !== 0) fs.fchmodSync(fd, e.mode);
       const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
@@ -268,7 +281,7 @@ export class Applier {
       if (!this.clearFor(at, true)) sys.mkdiratSync(at.dfd, at.name, e.mode & 0o777);
     }
     this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
     sys.fchmodatSync(at.dfd, at.name, e.mode);
     const [a, m] = dirTimes(e.atimeNs, e.mtimeNs);
     this.dirs.push({ parts, atime: a, mtime: m });
@@ -285,7 +298,7 @@ export class Applier {
     }
     this.createdBytes += e.linkname.length;
     this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
     const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
     this.utimes(at, a, m);
   }
@@ -330,7 +343,7 @@ export class Applier {
       sys.linkatSync(target.dfd, target.name, at.dfd, at.name, 0);
     }
     this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
     if (!tst.isSymbolicLink()) {
       sys.fchmodatSync(at.dfd, at.name, e.mode);
       const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
@@ -347,13 +360,14 @@ export class Applier {
     const src = stashed.entry;
     const [uid, gid] = this.hostIDs(src);
     this.chown(at, uid, gid);
-    if (src.xattrs.length > 0) setXattrs({ path: this.path(at) }, src.xattrs, this.keepOverlay);
+    if (src.xattrs.length > 0) setXattrs({ path: this.path(at) }, src.xattrs, this.keepOverlay, this.rootless);
     sys.fchmodatSync(at.dfd, at.name, src.mode);
     const [a, m] = fileTimes(src.atimeNs, src.mtimeNs);
     this.utimes(at, a, m);
   }
 
   private device(e: TarEntry, at: At, uid: number, gid: number): void {
+    if (this.rootless && e.typeflag !== TYPE.FIFO) return; // upstream skips devices silently in a user namespace
     const type = e.typeflag === TYPE.CHAR ? S_IFCHR : e.typeflag === TYPE.BLOCK ? S_IFBLK : S_IFIFO;
     const dev = type === S_IFIFO ? 0 : sys.makedev(e.devmajor, e.devminor);
     try {
@@ -364,7 +378,7 @@ export class Applier {
       sys.mknodatSync(at.dfd, at.name, type | (e.mode & 0o777), dev);
     }
     this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
     sys.fchmodatSync(at.dfd, at.name, e.mode);
     const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
     this.utimes(at, a, m);
@@ -380,7 +394,7 @@ export class Applier {
     const [uid, gid] = this.hostIDs(e);
     const at = { dfd: this.root.fd, name: DOT };
     this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay);
+    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
     sys.fchmodatSync(at.dfd, at.name, e.mode);
   }
 

@@ -8,8 +8,8 @@ function skipXattr(name: string, keepOverlay: boolean): boolean {
   return name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.') || name === 'user.containers.override_stat';
 }
 
-/** Sets xattrs on a path (never following it) or an fd; ENOTSUP is ignored as upstream does. */
-export function setXattrs(target: { path: Buffer } | { fd: number }, xattrs: ReadonlyArray<[string, Buffer]>, keepOverlay: boolean): void {
+/** Sets xattrs on a path (never following it) or an fd; ENOTSUP (and EPERM when rootless) is ignored as upstream does. */
+export function setXattrs(target: { path: Buffer } | { fd: number }, xattrs: ReadonlyArray<[string, Buffer]>, keepOverlay: boolean, rootless = false): void {
   for (const [name, value] of xattrs) {
     if (skipXattr(name, keepOverlay)) continue;
     try {
@@ -18,6 +18,7 @@ export function setXattrs(target: { path: Buffer } | { fd: number }, xattrs: Rea
     } catch (e) {
       const code = errCode(e);
       if (code === 'ENOTSUP' || code === 'EOPNOTSUPP') continue;
+      if (rootless && code === 'EPERM') continue; // e.g. trusted.* in a user namespace: dropped, as upstream
       throw e;
     }
   }
