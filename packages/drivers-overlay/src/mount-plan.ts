@@ -42,6 +42,8 @@ export interface MountPlanInput {
   forceMask?: number;
   /** rootless kernel overlay: `userxattr` */
   rootless?: boolean;
+  /** add `volatile` (the caller checked the kernel supports it) */
+  volatile?: boolean;
   pageSize?: number;
 }
 
@@ -60,6 +62,7 @@ export function planOverlayMount(input: MountPlanInput): MountPlan {
   const readOnly = input.readOnly || options.includes('ro');
   if (readOnly && !options.includes('ro')) options.push('ro');
   if (input.rootless && !input.mountProgram) options.push('userxattr');
+  if (input.volatile && !input.mountProgram && !readOnly && !options.includes('volatile')) options.push('volatile');
   if (input.mountProgram) {
     if (input.uidMaps?.length) options.push(`uidmapping=${formatIdMapping(input.uidMaps)}`);
     if (input.gidMaps?.length) options.push(`gidmapping=${formatIdMapping(input.gidMaps)}`);

@@ -28,7 +28,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import { performMount, performUnmount } from './mounter.js';
 import { planOverlayMount, type MountPlan } from './mount-plan.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
-import { probeMetacopy, probeNativeDiff, probeOverlay } from './probes.js';
+import { probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './probes.js';
 import { run } from './run.js';
 
 /** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
@@ -45,6 +45,7 @@ export class OverlayDriver implements Driver {
   readonly runHome: string;
   private readonly naive: NaiveDiff;
   private nativeDiff?: Promise<boolean>;
+  private volatileSupport?: Promise<boolean>;
   private readonly mounts = new KeyedQueue();
 
   private constructor(
@@ -260,6 +261,12 @@ export class OverlayDriver implements Driver {
     return this.nativeDiff;
   }
 
+  private supportsVolatile(): Promise<boolean> {
+    if (this.mountProgram) return Promise.resolve(false);
+    this.volatileSupport ??= cachedProbe(this.runHome, 'volatile', () => probeVolatile(this.home)).then((r) => r.supported);
+    return this.volatileSupport;
+  }
+
   /** Go's isParent: is `parent` the layer's nearest lower (null: the layer has no lowers)? */
   private async isParent(layer: LayerPaths, parent: string | null): Promise<boolean> {
     const entries = await readLowerEntries(layer);
@@ -371,6 +378,7 @@ export class OverlayDriver implements Driver {
       gidMaps: opts.gidMaps,
       forceMask: this.options.forceMask,
       rootless: !this.rootful,
+      volatile: opts.volatile === true && (await this.supportsVolatile()),
     });
   }
 }

@@ -118,3 +118,17 @@ async function readXattr(file: string, name: string): Promise<Buffer | undefined
     throw err;
   }
 }
+
+/** `volatile`: does a test mount with the `volatile` option succeed? */
+export async function probeVolatile(home: string): Promise<CachedFeature> {
+  try {
+    return await withScratch(home, 'compat', async (td) => {
+      await mkdirs(td, ['lower', 'upper', 'work', 'merged'], 0o700);
+      await mountWithOptions(`${td}/lower`, `${td}/upper`, `${td}/work`, `${td}/merged`, 'volatile');
+      await umount2(`${td}/merged`, MNT.DETACH);
+      return { supported: true, text: '' };
+    });
+  } catch (err) {
+    return failure(err);
+  }
+}

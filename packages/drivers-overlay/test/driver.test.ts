@@ -94,6 +94,22 @@ describe.skipIf(!isRoot)('overlay driver with real mounts', () => {
     await expect(driver.create(id(3), null, { storageOpt: { bogus: '1' } })).rejects.toThrow('overlay: unknown option bogus');
   });
 
+  it('mounts volatile when asked and the kernel can, and mounts again after it', async () => {
+    await driver.create(id(1), null);
+    await driver.create(id(2), id(1));
+    const merged = await driver.get(id(2), { volatile: true });
+    const volatileOk = (await readdir(driver.runHome)).includes('volatile-true');
+    expect(volatileOk || (await readdir(driver.runHome)).includes('volatile-false')).toBe(true);
+    // the kernel reports the option as fsync=volatile
+    if (volatileOk) expect((await findMount(merged))?.superOptions).toMatch(/(^|,)(volatile|fsync=volatile)(,|$)/);
+    await writeFile(path.join(merged, 'v'), 'v');
+    await driver.put(id(2));
+    // the kernel leaves work/work/incompat/volatile behind; the next mount must still work
+    const again = await driver.get(id(2));
+    expect(await readFile(path.join(again, 'v'), 'utf8')).toBe('v');
+    await driver.put(id(2));
+  });
+
   it('reports missing layers with a typed error', async () => {
     for (const op of [() => driver.get(id(9)), () => driver.put(id(9)), () => driver.metadata(id(9)), () => driver.create(id(8), id(9))]) {
       await expect(op()).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_EXIST' });

@@ -34,6 +34,12 @@ describe('overlay mount plan', () => {
     expect(plan.data.endsWith(',userxattr,context="system_u:object_r:container_file_t:s0"')).toBe(true);
   });
 
+  it('adds volatile to read-write kernel mounts only', () => {
+    expect(planOverlayMount({ home, id, lowers: lower(1), options: [], readOnly: false, volatile: true }).data.endsWith(',volatile')).toBe(true);
+    expect(planOverlayMount({ home, id, lowers: lower(1), options: [], readOnly: true, volatile: true }).data).not.toContain('volatile');
+    expect(planOverlayMount({ home, id, lowers: lower(1), options: [], readOnly: false, volatile: true, mountProgram: '/x' }).data).not.toContain('volatile');
+  });
+
   it('uses paths relative to the home when absolute ones do not fit a page', () => {
     const plan = planOverlayMount({ home, id, lowers: lower(100), options: [], readOnly: false });
     expect(plan.via).toBe('relative');

@@ -19,6 +19,8 @@ export interface MountOpts {
   options?: string[];
   /** mount read-only (overlay: lower dirs only, no upper) */
   readOnly?: boolean;
+  /** overlay: add the `volatile` option (no syncs) when the kernel supports it (volatile containers) */
+  volatile?: boolean;
 }
 
 export interface DiffOpts {
