@@ -76,7 +76,12 @@ function splitUSTARPath(name: string): { prefix: string; suffix: string } | unde
 /** Go's formatString: copy, NUL-terminate if room, fix a trailing slash cut by truncation. */
 function putString(blk: Buffer, off: number, width: number, s: string): void {
   const n = Math.min(s.length, width);
-  blk.write(s, off, n, 'latin1');
+  if (n <= 24) {
+    // short strings: a plain loop beats a native write call
+    for (let i = 0; i < n; i++) blk[off + i] = s.charCodeAt(i);
+  } else {
+    blk.write(s, off, n, 'latin1');
+  }
   if (s.length < width) blk[off + s.length] = 0;
   if (s.length > width && blk[off + width - 1] === 0x2f) {
     let end = width;
@@ -88,8 +93,12 @@ function putString(blk: Buffer, off: number, width: number, s: string): void {
 /** Go's formatOctal: zero-padded, room left for a NUL; 0 when the value does not fit. */
 function putOctal(blk: Buffer, off: number, width: number, x: number): void {
   if (!fitsInOctal(width, x)) x = 0;
-  const s = x.toString(8).padStart(width - 1, '0');
-  putString(blk, off, width, s);
+  // digits written in place (no string): this runs ~10 times per member
+  for (let i = off + width - 2; i >= off; i--) {
+    blk[i] = 0x30 + (x % 8);
+    x = Math.floor(x / 8);
+  }
+  blk[off + width - 1] = 0;
 }
 
 function finishBlock(blk: Buffer): void {
