@@ -4,6 +4,8 @@ import { flushOutput, ProcessOutput } from './output.js';
 import { goErrorText } from './go-errors.js';
 
 const io = new ProcessOutput();
+// A reader that goes away (`… | head`) ends the process quietly with 141, like Go's death by SIGPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 141 : 1));
 let status: number;
 try {
   status = await run(process.argv.slice(2), io);

@@ -4,6 +4,7 @@ import config from './config.js';
 import deleteCommand from './delete.js';
 import exists from './exists.js';
 import { imageContainerCommands } from './image-container-commands.js';
+import { layerCommands } from './layer-commands.js';
 import { gc, shutdown, wipe } from './lifecycle.js';
 import metadata from './metadata.js';
 import { namesCommands } from './names.js';
@@ -21,6 +22,7 @@ export const commands: readonly Command[] = [
   deleteCommand,
   exists,
   gc,
+  ...layerCommands,
   ...imageContainerCommands,
   metadata,
   setMetadata,
