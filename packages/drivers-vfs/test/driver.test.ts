@@ -10,6 +10,8 @@ import { exists, GO_CLI, goCli, haveGoCli, isRoot, makeTempRoot, tarFileMembers,
 const haveGo = haveGoCli;
 if (!haveGo) console.warn('skipping vfs Go comparisons: containers-storage (Go CLI) is not installed');
 
+if (!isRoot) console.warn('skipping vfs driver tests: they need root');
+
 describe.skipIf(!isRoot)('vfs driver', () => {
   let root: Awaited<ReturnType<typeof makeTempRoot>>;
   let driver: VfsDriver;
