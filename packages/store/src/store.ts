@@ -972,6 +972,8 @@ async function chooseDriver(opts: ResolvedStoreOptions): Promise<string> {
     await probe.cleanup().catch(() => {});
     return 'overlay';
   } catch {
+    // Leave no overlay home behind in a vfs graph root (on-disk.md §8 trap 34); it did not exist before.
+    await fs.rm(path.join(opts.graphRoot, 'overlay'), { recursive: true, force: true }).catch(() => {});
     return 'vfs';
   }
 }

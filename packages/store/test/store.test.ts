@@ -20,6 +20,7 @@ import {
   repairStore,
 } from '../src/index.js';
 import { IS_ROOT, collect, makeTar, overlayUsable, streamOf, tempDir, unmountUnder } from './helpers.js';
+import { DriverAmbiguousError } from '../src/index.js';
 
 const drivers: Array<{ name: string; usable: () => Promise<boolean> }> = [
   { name: 'vfs', usable: async () => IS_ROOT },
@@ -409,3 +410,33 @@ for (const drv of drivers) {
     });
   });
 }
+
+const overlayOK = await overlayUsable();
+describe.skipIf(!overlayOK)('driver detection when none is configured', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir('cs-store-detect-');
+  });
+  afterEach(async () => {
+    await unmountUnder(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('picks the driver home already in the graph root, else overlay; vfs homes do not count (as upstream)', async () => {
+    const g = path.join(dir, 'root');
+    const r = path.join(dir, 'run');
+    const first = await Store.open({ graphRoot: g, runRoot: r });
+    expect(first.driverName).toBe('overlay');
+    await first.close();
+    const again = await Store.open({ graphRoot: g, runRoot: r });
+    expect(again.driverName).toBe('overlay');
+    await again.close();
+    const v = path.join(dir, 'vfsroot');
+    await (await Store.open({ graphRoot: v, runRoot: r, driver: 'vfs' })).close();
+    const guessed = await Store.open({ graphRoot: v, runRoot: path.join(dir, 'run2') });
+    expect(guessed.driverName).toBe('overlay');
+    await guessed.close();
+    await (await import('node:fs/promises')).mkdir(path.join(g, 'btrfs'));
+    await expect(Store.open({ graphRoot: g, runRoot: r })).rejects.toBeInstanceOf(DriverAmbiguousError);
+  });
+});
