@@ -256,11 +256,13 @@ export class Applier {
         for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off, chunk.length - off);
       }
       this.createdBytes += e.dataSize;
-      // Always chown: a setgid parent may have given the new file another group.
-      try {
-        fs.fchownSync(fd, uid, gid);
-      } catch (err) {
-        if (!this.opts.ignoreChownErrors) throw this.chownError(err, uid, gid, at.name);
+      // A new file is ours already unless a setgid parent gave it its group: skip that chown.
+      if (uid !== this.euid || gid !== this.egid || this.root.isSetgid(at.dfd)) {
+        try {
+          fs.fchownSync(fd, uid, gid);
+        } catch (err) {
+          if (!this.opts.ignoreChownErrors) throw this.chownError(err, uid, gid, at.name);
+        }
       }
       if (e.xattrs.length > 0) setXattrs({ fd }, e.xattrs, this.keepOverlay, this.rootless);
       // chown clears setuid/setgid and open() applied the umask: chmod only when that mattered.
@@ -283,6 +285,7 @@ export class Applier {
     this.chown(at, uid, gid);
     if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
     sys.fchmodatSync(at.dfd, at.name, e.mode);
+    this.root.forgetModes();
     const [a, m] = dirTimes(e.atimeNs, e.mtimeNs);
     this.dirs.push({ parts, atime: a, mtime: m });
   }
@@ -396,6 +399,7 @@ export class Applier {
     this.chown(at, uid, gid);
     if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
     sys.fchmodatSync(at.dfd, at.name, e.mode);
+    this.root.forgetModes();
   }
 
   private whiteoutTarget(parts: Buffer[]): Buffer {

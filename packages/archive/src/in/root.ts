@@ -1,6 +1,6 @@
 import { ArchiveError } from '../common/errors.js';
 import { cleanComponents } from '../common/paths.js';
-import { closeSync, lstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readlinkSync } from 'node:fs';
 import * as sys from '@cs/sys';
 import { O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, errCode, fsx } from './fsx.js';
 
@@ -42,6 +42,7 @@ export class Root {
   private readonly cache = new Map<string, number>();
   private readonly prefixes = new Map<number, Buffer>();
   private readonly retired: number[] = [];
+  private readonly setgid = new Map<number, boolean>();
 
   private constructor(
     readonly path: string,
@@ -151,10 +152,26 @@ export class Root {
     this.cache.clear();
   }
 
+  /** Whether the directory `fd` has the setgid bit (new files then take its group); cached per fd. */
+  isSetgid(fd: number): boolean {
+    let v = this.setgid.get(fd);
+    if (v === undefined) {
+      v = (fstatSync(fd).mode & 0o2000) !== 0;
+      this.setgid.set(fd, v);
+    }
+    return v;
+  }
+
+  /** Forget cached setgid bits: call after changing a directory's mode. */
+  forgetModes(): void {
+    this.setgid.clear();
+  }
+
   /** Closes forgotten fds; call only when no fd obtained from `dir()` is in use. */
   collect(): void {
     for (const fd of this.retired) {
       this.prefixes.delete(fd);
+      this.setgid.delete(fd);
       closeSync(fd);
     }
     this.retired.length = 0;

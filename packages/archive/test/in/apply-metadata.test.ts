@@ -48,6 +48,14 @@ describe.skipIf(skipNote(isRoot, 'metadata tests need root (chown, mknod, truste
         expect(r.gidset).toEqual([1000, 4000000]);
       });
 
+      it('files in a setgid directory keep their own group', async () => {
+        const d = await dirs.make();
+        await applyInto(d, tar(dir('sg/', { mode: 0o2775, gid: 50 }), file('sg/f', 'x', { gid: 0 }), file('later/f', 'x'), dir('later/', { mode: 0o2755, gid: 60 }), file('later/g', 'y', { gid: 0 })), { whiteouts });
+        expect((await lstat(join(d, 'sg/f'))).gid).toBe(0);
+        expect((await lstat(join(d, 'later/g'))).gid).toBe(0);
+        expect((await lstat(join(d, 'later'))).gid).toBe(60);
+      });
+
       it('#29 a hardlink header wins over its target: owner, mode, mtime of the shared inode', async () => {
         const d = await dirs.make();
         await applyInto(d, tar(dir('dir/'), file('dir/file.txt', 'x', { uid: 1000, mode: 0o600, mtime: 1111 }), hardlink('dir/hard', 'dir/file.txt', { uid: 0, mode: 0o644, mtime: 2222 })), { whiteouts });
