@@ -6,6 +6,13 @@ import { goErrorText } from './go-errors.js';
 const io = new ProcessOutput();
 // A reader that goes away (`… | head`) ends the process quietly with 141, like Go's death by SIGPIPE.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 141 : 1));
+// An error escaping the command's promise chain (a stream failing late) is still just a message.
+const fatal = (err: unknown): void => {
+  process.stderr.write(`${goErrorText(err)}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
 let status: number;
 try {
   status = await run(process.argv.slice(2), io);

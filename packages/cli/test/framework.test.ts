@@ -219,3 +219,19 @@ describe('--unshare (cli.md §1.4)', () => {
     expect(r.stderr).toContain('the "unshare" program of util-linux was not found');
   });
 });
+
+describe('bad input never shows a stack trace', () => {
+  it('a corrupt layers.json fails the store open with a one-line message', async () => {
+    const s = await tempStore('vfs');
+    try {
+      expect((await cs([...s.flags, 'exists', '-q', 'x'])).status).toBe(1);
+      await writeFile(path.join(s.graph, 'vfs-layers', 'layers.json'), '{bad');
+      const r = await cs([...s.flags, 'exists', 'x']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^error initializing: .*layers\.json.*\n$/);
+    } finally {
+      await s.cleanup();
+    }
+  });
+});
