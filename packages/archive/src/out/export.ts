@@ -27,7 +27,7 @@ export interface ExportOptions {
   onSkip?: (path: string, reason: unknown) => void;
   /**
    * Produce in a worker thread with synchronous syscalls (default true; several times faster).
-   * Ignored for the overlay diff, and when running from sources rather than the built bundle.
+   * Ignored when running from sources rather than the built bundle.
    */
   worker?: boolean;
 }
@@ -94,11 +94,15 @@ export function exportTree(dir: string, opts: ExportOptions = {}): Readable {
  * `.wh..wh..opq` entry (layer-diff.md §3.4).
  */
 export function exportOverlayUpper(upperDir: string, lowerDirs: readonly string[], opts: OverlayExportOptions = {}): Readable {
+  const opaqueXattr = `${opts.overlayXattrPrefix ?? 'trusted.'}overlay.opaque`;
+  if (opts.worker !== false && workerAvailable()) {
+    return exportInWorker({ ...workerJob(upperDir, opts), overlay: { lowers: lowerDirs.map(toBytes), opaqueXattr } }, opts.onSkip);
+  }
   return fromGenerator(async function* () {
     const ctx = await baseContext(upperDir, opts);
     const lowers = new OverlayLowers(lowerDirs.map(toBytes));
     ctx.overlay = {
-      opaqueXattr: `${opts.overlayXattrPrefix ?? 'trusted.'}overlay.opaque`,
+      opaqueXattr,
       needsOpaqueMarker: (rel) => (lowers.empty ? Promise.resolve(false) : lowers.hidesLowerDir(rel)),
     };
     const entries = await walkTree(ctx.root);

@@ -2,24 +2,53 @@
  * Questions asked of an overlay layer's lower diff dirs (nearest first) when its upper dir is
  * turned into changes or a tar (layer-diff.md §3.4, §5.3). Lookups follow symlinks, as upstream.
  */
+import * as fs from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { fsPath, joinBytes } from './byte-paths.js';
 import { isWhiteoutDevice, S_IFDIR, S_IFMT } from './file-kind.js';
 import { errCode, statBig } from './fs-cb.js';
 
-async function statOrNull(path: string): Promise<BigIntStats | null> {
+/** A lookup result: the stat (following symlinks) or why there is nothing. */
+type Lookup = BigIntStats | 'ENOENT' | 'ENOTDIR';
+/** The decision logic yields paths to look up and receives the results (run sync or async). */
+type Steps<T> = Generator<string, T, Lookup>;
+
+function classifyError(err: unknown): Lookup {
+  const code = errCode(err);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return code;
+  throw err;
+}
+
+function lookupSync(path: string): Lookup {
   try {
-    return await statBig(fsPath(path));
+    return fs.statSync(fsPath(path), { bigint: true });
   } catch (err) {
-    const code = errCode(err);
-    // ENOTDIR counts as absent (upstream only does so in some places; layer-diff.md §5.3)
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw err;
+    return classifyError(err);
   }
 }
 
-function isWhiteout(st: BigIntStats | null): boolean {
-  return st !== null && isWhiteoutDevice(Number(st.mode), st.rdev);
+async function lookupAsync(path: string): Promise<Lookup> {
+  try {
+    return await statBig(fsPath(path));
+  } catch (err) {
+    return classifyError(err);
+  }
+}
+
+function runSync<T>(steps: Steps<T>): T {
+  let r = steps.next();
+  while (!r.done) r = steps.next(lookupSync(r.value));
+  return r.value;
+}
+
+async function runAsync<T>(steps: Steps<T>): Promise<T> {
+  let r = steps.next();
+  while (!r.done) r = steps.next(await lookupAsync(r.value));
+  return r.value;
+}
+
+function isWhiteout(st: Lookup): boolean {
+  return typeof st !== 'string' && isWhiteoutDevice(Number(st.mode), st.rdev);
 }
 
 function ancestorsOf(rel: string): string[] {
@@ -28,61 +57,70 @@ function ancestorsOf(rel: string): string[] {
   return out;
 }
 
+/**
+ * Whether an opaque directory `rel` hides a directory of a lower layer: the first lower that
+ * has a directory there (trailing-slash lookup, as upstream) says yes, unless a lower has a
+ * whiteout at the path or an ancestor first. Decides the `.wh..wh..opq` marker and the
+ * Delete of an opaque directory.
+ */
+function* hidesLowerDirSteps(lowers: readonly string[], rel: string): Steps<boolean> {
+  for (const lower of lowers) {
+    const st = yield `${joinBytes(lower, rel)}/`;
+    if (typeof st !== 'string') return !isWhiteout(st);
+    for (const dir of [rel, ...ancestorsOf(rel)]) {
+      if (isWhiteout(yield joinBytes(lower, dir))) return false;
+    }
+  }
+  return false;
+}
+
+export type Classification = 'add' | 'modify' | 'same';
+
+/**
+ * Classifies an upper object that is not a whiteout: 'add' when no lower has it (or a lower
+ * whites it or an ancestor out first), 'same' for a directory whose size, mode and mtime
+ * equal the lower one's, else 'modify'. ENOTDIR counts as absent (layer-diff.md §5.3, #81).
+ */
+function* classifySteps(lowers: readonly string[], rel: string, upper: BigIntStats): Steps<Classification> {
+  for (const lower of lowers) {
+    const st = yield joinBytes(lower, rel);
+    if (st === 'ENOENT') continue;
+    if (st === 'ENOTDIR') {
+      // some ancestor is not a directory: a whiteout there hides everything below
+      for (const dir of ancestorsOf(rel)) {
+        if (isWhiteout(yield joinBytes(lower, dir))) return 'add';
+      }
+      continue;
+    }
+    if (isWhiteout(st)) return 'add';
+    const upperDir = (Number(upper.mode) & S_IFMT) === S_IFDIR;
+    const lowerDir = (Number(st.mode) & S_IFMT) === S_IFDIR;
+    if (upperDir && lowerDir && upper.size === st.size && upper.mode === st.mode && sameTime(upper.mtimeNs, st.mtimeNs)) {
+      return 'same';
+    }
+    return 'modify';
+  }
+  return 'add';
+}
+
+/** Questions about an overlay layer's lower diff dirs (byte strings, nearest first). */
 export class OverlayLowers {
-  /** lower diff dirs as byte strings, nearest first */
-  constructor(private readonly lowers: readonly string[]) {}
+  constructor(readonly lowers: readonly string[]) {}
 
   get empty(): boolean {
     return this.lowers.length === 0;
   }
 
-  /**
-   * Whether an opaque directory `rel` hides a directory of a lower layer: the first lower that
-   * has a directory there (trailing-slash lookup, as upstream) says yes, unless a lower has a
-   * whiteout at the path or an ancestor first. Decides the `.wh..wh..opq` marker and the
-   * Delete of an opaque directory.
-   */
-  async hidesLowerDir(rel: string): Promise<boolean> {
-    for (const lower of this.lowers) {
-      const st = await statOrNull(`${joinBytes(lower, rel)}/`);
-      if (st !== null) return !isWhiteout(st);
-      for (const dir of [rel, ...ancestorsOf(rel)]) {
-        if (isWhiteout(await statOrNull(joinBytes(lower, dir)))) return false;
-      }
-    }
-    return false;
+  hidesLowerDir(rel: string): Promise<boolean> {
+    return runAsync(hidesLowerDirSteps(this.lowers, rel));
   }
 
-  /**
-   * Classifies an upper object that is not a whiteout: 'add' when no lower has it (or a lower
-   * whites it or an ancestor out first), 'same' for a directory whose size, mode and mtime
-   * equal the lower one's, else 'modify'.
-   */
-  async classify(rel: string, upper: BigIntStats): Promise<'add' | 'modify' | 'same'> {
-    for (const lower of this.lowers) {
-      const path = joinBytes(lower, rel);
-      let st: BigIntStats | null;
-      try {
-        st = await statBig(fsPath(path));
-      } catch (err) {
-        const code = errCode(err);
-        if (code === 'ENOENT') continue;
-        if (code !== 'ENOTDIR') throw err;
-        // some ancestor is not a directory: a whiteout there hides everything below
-        for (const dir of ancestorsOf(rel)) {
-          if (isWhiteout(await statOrNull(joinBytes(lower, dir)))) return 'add';
-        }
-        continue;
-      }
-      if (isWhiteout(st)) return 'add';
-      const upperDir = (Number(upper.mode) & S_IFMT) === S_IFDIR;
-      const lowerDir = (Number(st.mode) & S_IFMT) === S_IFDIR;
-      if (upperDir && lowerDir && upper.size === st.size && upper.mode === st.mode && sameTime(upper.mtimeNs, st.mtimeNs)) {
-        return 'same';
-      }
-      return 'modify';
-    }
-    return 'add';
+  hidesLowerDirSync(rel: string): boolean {
+    return runSync(hidesLowerDirSteps(this.lowers, rel));
+  }
+
+  classify(rel: string, upper: BigIntStats): Promise<Classification> {
+    return runAsync(classifySteps(this.lowers, rel, upper));
   }
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { lgetxattrSync, llistxattrSync } from '@cs/sys';
 import { fsPath, joinBytes } from './byte-paths.js';
 import { ProduceError } from './errors.js';
-import { S_IFLNK, S_IFMT, S_IFSOCK } from './file-kind.js';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFSOCK } from './file-kind.js';
 import { errCode } from './fs-cb.js';
 import {
   buildHeaders, deletionHeader, OutChunks, type Member, type Prepared, type ProduceContext,
@@ -42,37 +42,56 @@ export function walkTreeSync(root: string): string[] {
   return out;
 }
 
-function xattrsSync(p: string | Buffer, filter: XattrFilter): Array<[string, Buffer]> {
+/** The listed xattr names and the values of those that pass `filter`. */
+function xattrsSync(p: string | Buffer, filter: XattrFilter): { names: string[]; xattrs: Array<[string, Buffer]> } {
   let names: string[];
   try {
     names = llistxattrSync(p);
   } catch (err) {
     const code = errCode(err);
-    if (code === 'ENOTSUP' || code === 'EOPNOTSUPP') return [];
+    if (code === 'ENOTSUP' || code === 'EOPNOTSUPP') return { names: [], xattrs: [] };
     throw err;
   }
-  const out: Array<[string, Buffer]> = [];
+  const xattrs: Array<[string, Buffer]> = [];
   for (const name of names) {
     if (!filter(name)) continue;
     try {
-      out.push([Buffer.from(name, 'utf8').toString('latin1'), lgetxattrSync(p, name)]);
+      xattrs.push([Buffer.from(name, 'utf8').toString('latin1'), lgetxattrSync(p, name)]);
     } catch (err) {
       const code = errCode(err);
       if (code === 'ENODATA' || code === 'E2BIG' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') continue;
       throw err;
     }
   }
-  out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return out;
+  xattrs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { names, xattrs };
 }
 
-function prepareSync(rel: string, ctx: ProduceContext): Prepared {
+function isOpaqueSync(p: string | Buffer, names: string[], xattrName: string): boolean {
+  if (!names.includes(xattrName)) return false;
+  try {
+    const v = lgetxattrSync(p, xattrName);
+    return v.length === 1 && v[0] === 0x79;
+  } catch (err) {
+    if (errCode(err) === 'ENODATA') return false;
+    throw err;
+  }
+}
+
+/** For the overlay diff: whether an opaque directory gets a `.wh..wh..opq` marker. */
+export type OpaqueMarkerSync = (rel: string) => boolean;
+
+function prepareSync(rel: string, ctx: ProduceContext, opaqueMarker?: OpaqueMarkerSync): Prepared {
   const p = fsPath(joinBytes(ctx.root, rel));
   const st = fs.lstatSync(p, { bigint: true });
   const type = Number(st.mode) & S_IFMT;
   const linkTarget = type === S_IFLNK ? fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1') : '';
-  const xattrs = type === S_IFSOCK ? [] : xattrsSync(p, ctx.xattrFilter);
-  return { rel, st, linkTarget, xattrs, opaqueMarker: false };
+  const { names, xattrs } = type === S_IFSOCK ? { names: [], xattrs: [] } : xattrsSync(p, ctx.xattrFilter);
+  const marker =
+    ctx.overlay !== undefined && opaqueMarker !== undefined && type === S_IFDIR && isOpaqueSync(p, names, ctx.overlay.opaqueXattr)
+      ? opaqueMarker(rel)
+      : false;
+  return { rel, st, linkTarget, xattrs, opaqueMarker: marker };
 }
 
 /** Copies exactly `size` bytes of a file into the output, zero-padding a file that shrank. */
@@ -106,9 +125,15 @@ function copyFileSync(path: string | Buffer, size: number, out: OutChunks, onChu
 
 /**
  * Produces the tar synchronously, handing each finished chunk to `emit` (which may block the
- * worker for flow control). Overlay conversion is not done here (that needs lower lookups).
+ * worker for flow control). For the overlay diff, ctx.overlay plus `opaqueMarker` do the conversion.
  */
-export function produceTarSync(members: readonly Member[], ctx: ProduceContext, out: OutChunks, emit: (b: Buffer) => void): void {
+export function produceTarSync(
+  members: readonly Member[],
+  ctx: ProduceContext,
+  out: OutChunks,
+  emit: (b: Buffer) => void,
+  opaqueMarker?: OpaqueMarkerSync,
+): void {
   const seenInodes = new Map<bigint, string>();
   const drain = () => {
     for (const b of out.drain()) emit(b);
@@ -121,7 +146,7 @@ export function produceTarSync(members: readonly Member[], ctx: ProduceContext, 
     }
     let prepared: Prepared;
     try {
-      prepared = prepareSync(m.rel, ctx);
+      prepared = prepareSync(m.rel, ctx, opaqueMarker);
     } catch (err) {
       ctx.onSkip?.(m.rel, err);
       continue;
@@ -131,8 +156,9 @@ export function produceTarSync(members: readonly Member[], ctx: ProduceContext, 
       ctx.onSkip?.(m.rel, built.skip);
       continue;
     }
-    const { hdr } = built;
+    const { hdr, marker } = built;
     out.add(encodeHeader(hdr));
+    if (marker !== undefined) out.add(encodeHeader(marker));
     if (hdr.typeflag === TYPE_REG && hdr.size > 0) {
       copyFileSync(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out, drain);
       out.zeros(paddingFor(hdr.size));

@@ -12,6 +12,7 @@ import type { CompareOptions, RawChange } from './changes-compare.js';
 import { changesBetweenSync } from './changes-tree-sync.js';
 import { ProduceError } from './errors.js';
 import type { IDMapRange } from './id-maps.js';
+import { OverlayLowers } from './overlay-lowers.js';
 import { OUT_CHUNK, OutChunks, type Member, type ProduceContext } from './produce-core.js';
 import { produceTarSync, walkTreeSync } from './produce-sync.js';
 import { loadHostNamesSync, NO_NAMES } from './user-names.js';
@@ -24,6 +25,8 @@ export interface WorkerJob {
   gidMaps?: IDMapRange[];
   /** the members to write; absent = walk the whole tree */
   members?: Member[];
+  /** overlay native diff of an upper dir: lower diff dirs (nearest first) and the opaque xattr */
+  overlay?: { lowers: string[]; opaqueXattr: string };
 }
 
 type ToMain =
@@ -64,6 +67,13 @@ function runJob(job: WorkerJob, credit: Int32Array): void {
     gidMaps: job.gidMaps,
     onSkip: (rel, reason) => post({ type: 'skip', rel, message: reason instanceof Error ? reason.message : String(reason) }),
   };
+  let opaqueMarker: ((rel: string) => boolean) | undefined;
+  if (job.overlay !== undefined) {
+    const lowers = new OverlayLowers(job.overlay.lowers);
+    // the sync producer asks `opaqueMarker` directly; the async hook is never used here
+    ctx.overlay = { opaqueXattr: job.overlay.opaqueXattr, needsOpaqueMarker: (rel) => lowers.hidesLowerDir(rel) };
+    opaqueMarker = (rel) => !lowers.empty && lowers.hidesLowerDirSync(rel);
+  }
   try {
     const members: Member[] = job.members ?? walkTreeSync(job.root).map((rel) => ({ kind: 'path', rel }));
     let abs: ArrayBuffer[] = [];
@@ -87,7 +97,7 @@ function runJob(job: WorkerJob, credit: Int32Array): void {
       abs.push(own.buffer as ArrayBuffer);
       lens.push(own.length);
       if (abs.length >= BATCH) send();
-    });
+    }, opaqueMarker);
     send();
     post({ type: 'end' });
   } catch (err) {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as src from '../../src/out/index.js';
-import { collect, isRoot, removeTree, run, tempDir } from './helpers.js';
+import { collect, isRoot, OverlayMount, removeTree, run, tempDir } from './helpers.js';
 
 const distFile = new URL('../../dist/index.js', import.meta.url);
 const haveDist = existsSync(distFile);
@@ -62,6 +62,24 @@ describe.skipIf(!haveDist)('export worker (built bundle)', () => {
     expect(await dist.changesBetween(tree, null)).toEqual(await src.changesBetween(tree, null));
     await expect(dist.changesBetween(join(root, 'nope'), tree)).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(dist.changesBetween(join(tree, 'mid'), tree)).rejects.toMatchObject({ code: 'ERR_PRODUCE_NOT_A_DIRECTORY' });
+  });
+
+  it.skipIf(!isRoot)('writes the same overlay native diff as the in-process producer', async () => {
+    const base = join(root, 'ovl');
+    const lower = join(base, 'lower');
+    await run('sh', ['-c', `mkdir -p ${lower}/d/sub ${lower}/keep && echo a > ${lower}/a && echo b > ${lower}/b && echo z > ${lower}/d/sub/z`]);
+    const upper = join(base, 'upper');
+    const m = await OverlayMount.create(base, upper, [lower]);
+    try {
+      await run('sh', ['-c', 'rm a b && rm -rf d && mkdir d && echo n > d/n && mkdir fresh && echo f > fresh/f && touch keep'], { cwd: m.merged });
+    } finally {
+      await m.unmount();
+    }
+    for (const headerStyle of ['head', '1.43'] as const) {
+      const expected = await collect(src.exportOverlayUpper(upper, [lower], { headerStyle }));
+      expect(expected.includes(Buffer.from('d/.wh..wh..opq'))).toBe(true);
+      expect((await collect(dist.exportOverlayUpper(upper, [lower], { headerStyle }))).equals(expected)).toBe(true);
+    }
   });
 
   it('reports skipped members and unmappable owners from the worker', async () => {
