@@ -1,9 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { openDriver, type Driver, type MountOpts } from '@cs/drivers';
-import '@cs/drivers-vfs';
-import '@cs/drivers-overlay';
+import type { Driver, MountOpts } from '@cs/drivers';
 import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image, type ImageWriter } from '@cs/images';
 import {
   LayerInUseError,
@@ -17,25 +15,21 @@ import {
 import { ContainerStore, ContainerUnknownError, type Container, type CreateContainerOptions } from '@cs/containers';
 import { DuplicateIDError, ReadOnlyStoreError, type GenericValue, type IDMap } from '@cs/records';
 import type { Change } from '@cs/archive';
-import { ContainerNameInUseError, DriverAmbiguousError, ParentIsContainerError, ImageInUseError, LayerMountedError, NotFoundError, StoreClosedError } from './errors.js';
+import { ContainerNameInUseError, ParentIsContainerError, ImageInUseError, LayerMountedError, NotFoundError, StoreClosedError } from './errors.js';
 import { GraphLock } from './graph-lock.js';
 import { additionalImageStores, type ResolvedStoreOptions, type StoreOptions } from './options.js';
-import { priorDrivers, resolveStoreOptions } from './resolve-options.js';
+import { resolveStoreOptions } from './resolve-options.js';
+import { chooseDriver, closeParts, openDriverParts, type DriverParts } from './driver-parts.js';
 import { parentOwners, type ParentOwners } from './parent-owners.js';
 import { listDriverLayers } from './driver-layers.js';
+import { planImageDeletion } from './delete-plan.js';
+import { treeFileSize } from './tree-size.js';
 import { generateID } from '@cs/ids';
 
 /** Version reported by `version` (the Go library generation whose on-disk format we write). */
 export const STORE_VERSION = '1.43.0';
 
 export type ItemKind = 'layer' | 'image' | 'container';
-
-/** The parts of the store that depend on the driver; re-created when another process shuts the driver down. */
-interface DriverParts {
-  driver: Driver;
-  layers: LayerStore;
-  roLayers: LayerStore[];
-}
 
 /**
  * The containers/storage Store: a graph driver plus the layer, image and container stores of one
@@ -136,7 +130,7 @@ export class Store {
     if (!changed) return;
     const old = this.#parts;
     this.#parts = await openDriverParts(this.options);
-    await closeParts(old, false);
+    await closeParts(old);
   }
 
   /** Runs `fn` holding the graph lock (mounts, unmounts, shutdown). */
@@ -788,28 +782,7 @@ export class Store {
           }
           const user = containers.list().find((c) => c.image === image.id);
           if (user) throw new ImageInUseError(user.id);
-          const allLayers = await layers.layers();
-          const otherImages = images.list().filter((i) => i.id !== image.id);
-          const usedByOthers = new Set<string>();
-          for (const i of otherImages) for (const l of [i.topLayer, ...i.mappedTopLayers]) usedByOthers.add(l);
-          for (const c of containers.list()) usedByOthers.add(c.layer);
-          const byID = new Map(allLayers.map((l) => [l.id, l]));
-          const childCount = new Map<string, number>();
-          for (const l of allLayers) if (l.parent !== '') childCount.set(l.parent, (childCount.get(l.parent) ?? 0) + 1);
-          const doomed: string[] = [];
-          const removeOne = (id: string): void => {
-            doomed.push(id);
-            const parent = byID.get(id)?.parent ?? '';
-            if (parent !== '') childCount.set(parent, (childCount.get(parent) ?? 1) - 1);
-          };
-          for (const id of image.mappedTopLayers) {
-            if (byID.has(id) && !usedByOthers.has(id) && (childCount.get(id) ?? 0) === 0) removeOne(id);
-          }
-          let id = image.topLayer;
-          while (id !== '' && byID.has(id) && !usedByOthers.has(id) && (childCount.get(id) ?? 0) === 0) {
-            removeOne(id);
-            id = byID.get(id)!.parent;
-          }
+          const doomed = planImageDeletion(image, await layers.layers(), images.list(), containers.list());
           if (!commit) return doomed;
           await images.delete(image.id);
           for (const l of doomed) await layers.delete(l);
@@ -958,71 +931,3 @@ export class Store {
   }
 }
 
-async function chooseDriver(opts: ResolvedStoreOptions): Promise<string> {
-  const prior = await priorDrivers(opts.graphRoot);
-  if (prior.length > 1) throw new DriverAmbiguousError(prior);
-  if (prior.length === 1) return prior[0]!;
-  // First working one, as upstream: overlay if it opens here, else vfs.
-  try {
-    const probe = await openDriver('overlay', {
-      graphRoot: opts.graphRoot,
-      runRoot: opts.runRoot,
-      options: opts.driverOptions.filter((o) => o.startsWith('overlay.') || o.startsWith('.')),
-    });
-    await probe.cleanup().catch(() => {});
-    return 'overlay';
-  } catch {
-    // Leave no overlay home behind in a vfs graph root (on-disk.md §8 trap 34); it did not exist before.
-    await fs.rm(path.join(opts.graphRoot, 'overlay'), { recursive: true, force: true }).catch(() => {});
-    return 'vfs';
-  }
-}
-
-async function openReadOnlyLayers(opts: ResolvedStoreOptions, driver: Driver): Promise<LayerStore[]> {
-  const out: LayerStore[] = [];
-  for (const dir of opts.additionalImageStores) {
-    out.push(await LayerStore.open({ driver, layerDir: path.join(dir, `${opts.driver}-layers`), readOnly: true }));
-  }
-  return out;
-}
-
-async function openDriverParts(opts: ResolvedStoreOptions): Promise<DriverParts> {
-  const driver = await openDriver(opts.driver, {
-    graphRoot: opts.graphRoot,
-    runRoot: opts.runRoot,
-    options: opts.driverOptions,
-    uidMaps: opts.uidMap,
-    gidMaps: opts.gidMap,
-  });
-  const layers = await LayerStore.open({ driver, graphRoot: opts.graphRoot, runRoot: opts.runRoot });
-  try {
-    return { driver, layers, roLayers: await openReadOnlyLayers(opts, driver) };
-  } catch (err) {
-    await layers.close();
-    throw err;
-  }
-}
-
-async function closeParts(parts: DriverParts, _cleanup = false): Promise<void> {
-  await parts.layers.close();
-  for (const s of parts.roLayers) await s.close();
-}
-
-export type { IDMap };
-
-/** Apparent size of the regular files under a directory (missing: 0). */
-async function treeFileSize(dir: string): Promise<number> {
-  let total = 0;
-  let entries;
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += await treeFileSize(p);
-    else if (e.isFile()) total += (await fs.lstat(p)).size;
-  }
-  return total;
-}
