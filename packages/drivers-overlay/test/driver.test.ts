@@ -110,6 +110,27 @@ describe.skipIf(!isRoot)('overlay driver with real mounts', () => {
     await driver.put(id(2));
   });
 
+  it('finds lowers in an additional image store by their l/ name', async () => {
+    const storeRoot = path.join(root.dir, 'ro-store');
+    const store = await OverlayDriver.open({ home: path.join(storeRoot, 'overlay'), runHome: path.join(root.dir, 'ro-run', 'overlay'), options: ['overlay.skip_mount_home=true'], uidMaps: [], gidMaps: [] });
+    await store.create(id(7), null);
+    await writeFile(path.join(new LayerPaths(store.home, id(7)).diff, 'from-store'), 'ro');
+    const lid = await readFile(new LayerPaths(store.home, id(7)).linkFile, 'utf8');
+
+    const local = await OverlayDriver.open({ home: path.join(root.dir, 'g2', 'overlay'), runHome: path.join(root.dir, 'r2', 'overlay'), options: [`overlay.imagestore=${storeRoot}`, 'overlay.skip_mount_home=true'], uidMaps: [], gidMaps: [] });
+    await local.create(id(8), null);
+    // a layer whose parent lives in the read-only store, as Go records it: only an l/ name
+    const layer = new LayerPaths(local.home, id(8));
+    await writeFile(layer.lowerFile, `l/${lid}`);
+    const { rm } = await import('node:fs/promises');
+    await rm(layer.empty, { recursive: true });
+    const merged = await local.get(id(8));
+    expect(await readFile(path.join(merged, 'from-store'), 'utf8')).toBe('ro');
+    await local.put(id(8));
+    await writeFile(layer.lowerFile, 'l/AAAAAAAAAAAAAAAAAAAAAAAAAA');
+    await expect(local.get(id(8))).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_EXIST', message: expect.stringContaining('l/AAAAAAAAAAAAAAAAAAAAAAAAAA') });
+  });
+
   it('reports missing layers with a typed error', async () => {
     for (const op of [() => driver.get(id(9)), () => driver.put(id(9)), () => driver.metadata(id(9)), () => driver.create(id(8), id(9))]) {
       await expect(op()).rejects.toMatchObject({ code: 'ERR_LAYER_NOT_EXIST' });
