@@ -4,7 +4,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Store } from '@cs/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cs, DRIVERS, tempStore, type TempStore } from './helpers.js';
+import { CLI as CLI_PATH, cs, DRIVERS, tempStore, type TempStore } from './helpers.js';
 
 const ID = /^[0-9a-f]{64}$/;
 const CREATED = /"created":"[^"]+"/g;
@@ -264,4 +264,49 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
 
 it('ID-like patterns used above are sane', () => {
   expect(ID.test('a'.repeat(64))).toBe(true);
+});
+
+describe('dedup and the progress line', () => {
+  let s: TempStore;
+  const run = (...args: string[]) => cs([...s.flags, ...args]);
+  beforeEach(async () => {
+    s = await tempStore('vfs');
+  });
+  afterEach(async () => {
+    await s.cleanup();
+  });
+
+  it('dedup: hash methods checked, nothing to share prints 0, a clear refusal where extents cannot be shared', async () => {
+    expect(await run('dedup')).toEqual({ status: 0, stdout: 'Deduplicated 0 bytes\n', stderr: '' });
+    expect(await run('dedup', '--json', '--hash-method', 'size')).toEqual({ status: 0, stdout: '{"Deduped":0}\n', stderr: '' });
+    expect(await run('dedup', '--hash-method', 'sha256sum')).toEqual({ status: 1, stdout: '', stderr: 'invalid hash method: sha256sum\n' });
+    expect((await run('dedup', 'extra')).stdout).toMatch(/^dedup: too many arguments/);
+    const store = await Store.open({ graphRoot: s.graph, runRoot: s.run, driver: 'vfs' });
+    try {
+      await store.createImage({ id: 'img', topLayer: (await store.createLayer({ id: 'L' })).id });
+    } finally {
+      await store.close();
+    }
+    const refused = await run('dedup');
+    expect(refused).toMatchObject({ status: 1, stdout: '' });
+    expect(refused.stderr).toMatch(/^dedup: (the filesystem of .* cannot share file extents \(reflink\): .+|deduplicating layers is not supported by this store yet)\n$/);
+    expect(await run('dedup', '-j')).toEqual({ status: 1, stdout: '{}\n', stderr: '' });
+  });
+
+  it('import-layer and diff draw progress on a terminal only, never with --json or on a pipe', async () => {
+    const dir = s.dir;
+    execFileSync('sh', ['-c', `cd ${dir} && mkdir -p p && for i in 1 2 3; do printf x$i > p/f$i; done && tar -cf p.tar p`]);
+    const inTTY = (cmd: string) =>
+      execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'latin1', env: { ...process.env, TERM: 'dumb' } }).replace(/\r\n/g, '\n');
+    const base = [process.execPath, CLI_PATH, ...s.flags].map((a) => `'${a}'`).join(' ');
+    const shown = inTTY(`${base} import-layer --id p -f ${dir}/p.tar`);
+    expect(shown).toMatch(/\x1b\[Kimport-layer: \[=+\] 100% 10\.0 KiB, 4 entries\n/);
+    expect(shown.endsWith('entries\np\n')).toBe(true); // the bar's line is ended before the result
+    const json = inTTY(`${base} import-layer --json --id q -f ${dir}/p.tar`);
+    expect(json).not.toContain('import-layer:');
+    const diff = inTTY(`${base} diff -u -f ${dir}/out.tar p`);
+    expect(diff).toMatch(/diff: 10\.0 KiB, 4 entries\n/);
+    // Through pipes (the test runner's), nothing but the result.
+    expect(await run('import-layer', '--id', 'r', '-f', path.join(dir, 'p.tar'))).toEqual({ status: 0, stdout: 'r\n', stderr: '' });
+  });
 });
