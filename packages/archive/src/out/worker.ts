@@ -39,11 +39,11 @@ type ToMain =
 /** Batches in flight (posted, not yet asked for by the consumer) before the worker waits. */
 const MAX_IN_FLIGHT = 4;
 /**
- * The worker writes 64 KiB chunks, 32 per message: small buffers come from (and go back to)
+ * The worker writes 64 KiB chunks, 128 per message: small buffers come from (and go back to)
  * malloc's heap instead of fresh page-faulting mmaps, and batching keeps messages few.
  */
 const WORKER_CHUNK = 64 * 1024;
-const BATCH = 32;
+const BATCH = 128;
 
 // Valid both as a CommonJS and as an ES module script (the worker inherits flags such as
 // --input-type=module), hence dynamic imports only.
