@@ -1,0 +1,2 @@
+export * from './tsv.mjs';
+export * from './goals.mjs';
