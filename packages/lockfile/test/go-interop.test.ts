@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeToken, LockFile } from '../src/index.js';
 import { hasCommand, makeTempDir, stillPending } from './helpers.js';
 
-const CLI = 'containers-storage';
+// Absolute path: under pnpm, PATH finds this project's own CLI (linked as containers-storage) first.
+const CLI = process.env.CS_GO_CLI ?? '/usr/bin/containers-storage';
 const haveGo = hasCommand(CLI);
 if (!haveGo) console.warn(`skipping Go interop tests: ${CLI} is not installed`);
 
