@@ -94,22 +94,41 @@ function prepareSync(rel: string, ctx: ProduceContext, opaqueMarker?: OpaqueMark
   return { rel, st, linkTarget, xattrs, opaqueMarker: marker };
 }
 
-/** Copies exactly `size` bytes of a file into the output, zero-padding a file that shrank. */
-function copyFileSync(path: string | Buffer, size: number, out: OutChunks, onChunk: () => void): void {
+/**
+ * Copies exactly `size` bytes of a file into the output. The header is out already, so a file
+ * that vanished, shrank or cannot be read (e.g. replaced by a directory) is zero-padded to keep
+ * the archive well-formed, and reported through `onProblem` (upstream's stream breaks instead).
+ */
+function copyFileSync(
+  path: string | Buffer,
+  size: number,
+  out: OutChunks,
+  onChunk: () => void,
+  onProblem: (err: unknown) => void,
+): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch (err) {
-    if (errCode(err) !== 'ENOENT') throw err;
+    onProblem(err);
   }
   try {
     let done = 0;
     while (done < size) {
       const { buf, offset, length } = out.space();
       const want = Math.min(length, size - done);
-      const n = fd === undefined ? 0 : fs.readSync(fd, buf, offset, want, done);
+      let n = 0;
+      if (fd !== undefined) {
+        try {
+          n = fs.readSync(fd, buf, offset, want, done);
+        } catch (err) {
+          onProblem(err);
+          fs.closeSync(fd);
+          fd = undefined;
+        }
+      }
       if (n === 0) {
-        buf.fill(0, offset, offset + want); // the header is out already: keep the archive well-formed
+        buf.fill(0, offset, offset + want);
         out.advance(want);
         done += want;
       } else {
@@ -160,7 +179,7 @@ export function produceTarSync(
     out.add(encodeHeader(hdr));
     if (marker !== undefined) out.add(encodeHeader(marker));
     if (hdr.typeflag === TYPE_REG && hdr.size > 0) {
-      copyFileSync(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out, drain);
+      copyFileSync(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out, drain, (err) => ctx.onSkip?.(m.rel, err));
       out.zeros(paddingFor(hdr.size));
     }
     drain();

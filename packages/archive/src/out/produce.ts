@@ -6,7 +6,7 @@
  */
 import { fsPath, joinBytes } from './byte-paths.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './file-kind.js';
-import { closeFd, errCode, lstatBig, openRead, readFully, readlinkBytes } from './fs-cb.js';
+import { closeFd, lstatBig, openRead, readFully, readlinkBytes } from './fs-cb.js';
 import {
   buildHeaders, deletionHeader, OutChunks, SMALL_FILE, type Member, type Prepared, type ProduceContext,
 } from './produce-core.js';
@@ -83,7 +83,7 @@ export async function* produceTar(members: readonly Member[], ctx: ProduceContex
               out.add(prepared.content);
             } else {
               yield* out.drain();
-              yield* streamFile(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out);
+              yield* streamFile(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out, (err) => ctx.onSkip?.(m.rel, err));
             }
             out.zeros(paddingFor(hdr.size));
           }
@@ -97,23 +97,40 @@ export async function* produceTar(members: readonly Member[], ctx: ProduceContex
   yield* out.drain();
 }
 
-/** Streams exactly `size` bytes of a big file with one read in flight ahead of the consumer. */
-async function* streamFile(path: string | Buffer, size: number, out: OutChunks): AsyncGenerator<Buffer> {
+/**
+ * Streams exactly `size` bytes of a big file with one read in flight ahead of the consumer.
+ * The header is out already: a file that vanished, shrank or cannot be read is zero-padded and
+ * reported through `onProblem` (upstream's stream breaks instead).
+ */
+async function* streamFile(
+  path: string | Buffer,
+  size: number,
+  out: OutChunks,
+  onProblem: (err: unknown) => void,
+): AsyncGenerator<Buffer> {
   let fd: number;
   try {
     fd = await openRead(path);
   } catch (err) {
-    // the header is out already: keep the archive well-formed with zeros
-    if (errCode(err) !== 'ENOENT') throw err;
+    onProblem(err);
     yield* zeroFill(size);
     return;
   }
   let inFlight: Promise<Buffer> | undefined;
+  let failed = false;
   try {
     const readChunk = (pos: number) => {
       const len = Math.min(CHUNK, size - pos);
       const buf = Buffer.allocUnsafe(len);
-      return readFully(fd, buf, len, pos).then(() => buf);
+      if (failed) return Promise.resolve(buf.fill(0));
+      return readFully(fd, buf, len, pos).then(
+        () => buf,
+        (err: unknown) => {
+          failed = true;
+          onProblem(err);
+          return buf.fill(0);
+        },
+      );
     };
     let pos = 0;
     inFlight = readChunk(0);

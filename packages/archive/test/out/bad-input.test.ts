@@ -1,5 +1,6 @@
 /** Failure paths and stream behaviour of the output side (no root needed). */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -52,6 +53,19 @@ describe('output side: bad input and stream behaviour', () => {
     expect(tar.map((m) => m.name)).toEqual(['d/', 'd/f', '.wh.old']);
     expect(skipped).toEqual(['d/gone']);
     expect(await diffSizeFromChanges(join(root, 't'), changes)).toBe(3);
+  });
+
+  it('pads a file that turns out shorter than its lstat size with zeros (sysfs: 4096 claimed)', async () => {
+    const dir = '/sys/kernel/mm/transparent_hugepage';
+    if (!existsSync(`${dir}/enabled`)) {
+      console.warn('short-file test skipped: no sysfs transparent_hugepage/enabled');
+      return;
+    }
+    const text = await readFile(`${dir}/enabled`);
+    const tar = await parseTar(await collect(exportChanges(dir, [{ path: '/enabled', kind: ChangeKind.Add }])));
+    expect(tar.map((m) => [m.name, m.size])).toEqual([['enabled', 4096]]);
+    expect(tar[0]!.data.subarray(0, text.length).equals(text)).toBe(true);
+    expect(tar[0]!.data.subarray(text.length).equals(Buffer.alloc(4096 - text.length))).toBe(true);
   });
 
   it('lists a parentless tree as additions in walk-compatible order', async () => {

@@ -82,6 +82,15 @@ describe.skipIf(!haveDist)('export worker (built bundle)', () => {
     }
   });
 
+  it('zero-pads a file shorter than its lstat size in the worker too (sysfs)', async () => {
+    const dir = '/sys/kernel/mm/transparent_hugepage';
+    if (!existsSync(`${dir}/enabled`)) return console.warn('short-file test skipped: no sysfs transparent_hugepage/enabled');
+    const changes = [{ path: '/enabled', kind: src.ChangeKind.Add }];
+    const ours = await collect(dist.exportChanges(dir, changes));
+    expect(ours.length).toBe(512 + 4096 + 1024);
+    expect(ours.equals(await collect(src.exportChanges(dir, changes)))).toBe(true);
+  });
+
   it('reports skipped members and unmappable owners from the worker', async () => {
     const skipped: string[] = [];
     const maps = [{ containerID: 0, hostID: 0, size: 5 }];
