@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { ArchiveError, type ArchiveErrorCode } from '../common/errors.js';
+import { ArchiveError } from '../common/errors.js';
+import { type SerializedError, builtModuleURL, deserialize, serialize } from './worker-util.js';
 import type { ApplyOptions, ApplyResult } from './apply-options.js';
 import { applyHere, checkApplyOptions } from './apply.js';
 
@@ -15,39 +16,6 @@ const MAX_IN_FLIGHT = 8;
 
 type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'fail'; message: string } | { type: 'abort' };
 type FromWorker = { type: 'ack' } | { type: 'done'; result: ApplyResult } | { type: 'error'; error: SerializedError };
-
-interface SerializedError {
-  name: string;
-  message: string;
-  code?: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
-  entry?: string;
-}
-
-function serialize(e: unknown): SerializedError {
-  const err = e as Partial<NodeJS.ErrnoException & ArchiveError>;
-  const out: SerializedError = { name: err?.name ?? 'Error', message: err?.message ?? String(e) };
-  if (typeof err?.code === 'string') out.code = err.code;
-  if (typeof err?.errno === 'number') out.errno = err.errno;
-  if (typeof err?.syscall === 'string') out.syscall = err.syscall;
-  if (typeof err?.path === 'string') out.path = err.path;
-  if (typeof err?.entry === 'string') out.entry = err.entry;
-  return out;
-}
-
-function deserialize(s: SerializedError): Error {
-  if (s.name === 'ArchiveError' && s.code !== undefined) {
-    return new ArchiveError(s.code as ArchiveErrorCode, s.message, s.entry === undefined ? undefined : { entry: s.entry });
-  }
-  const e = new Error(s.message) as NodeJS.ErrnoException;
-  if (s.code !== undefined) e.code = s.code;
-  if (s.errno !== undefined) e.errno = s.errno;
-  if (s.syscall !== undefined) e.syscall = s.syscall;
-  if (s.path !== undefined) e.path = s.path;
-  return e;
-}
 
 /** Worker side: turns messages into an input stream and runs applyHere. */
 function runWorker(): void {
@@ -81,13 +49,6 @@ function runWorker(): void {
 
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[MARK] === true) runWorker();
 
-/** Whether this module runs from built JavaScript that a worker can load (not from .ts sources under a test runner). */
-function workerURL(): URL | undefined {
-  if (process.env.CS_ARCHIVE_APPLY_IN_PROCESS === '1') return undefined;
-  const url = new URL(import.meta.url);
-  return url.pathname.endsWith('.js') || url.pathname.endsWith('.mjs') ? url : undefined;
-}
-
 /**
  * Applies a (possibly compressed) layer tarball to `targetDir`, digesting the input in the
  * same pass and optionally recording its tar-split. Nothing outside `targetDir` is touched;
@@ -95,7 +56,7 @@ function workerURL(): URL | undefined {
  */
 export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Array>, opts: ApplyOptions): Promise<ApplyResult> {
   checkApplyOptions(opts);
-  const url = workerURL();
+  const url = builtModuleURL(import.meta.url);
   if (url === undefined) return applyHere(targetDir, input, opts);
   const { signal, ...plain } = opts;
   if (signal?.aborted) throw new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted', { cause: signal.reason });

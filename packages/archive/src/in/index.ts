@@ -6,4 +6,5 @@ export { type Compression, detectCompression, compressionCode } from './detect.j
 export { decompress, canDecompress } from './decompress.js';
 export type { ApplyOptions, ApplyResult } from './apply-options.js';
 export { applyTar } from './apply-worker.js';
-export { assembleFromTarSplit, readTarSplit, type TarSplitRecord } from './tar-split-reader.js';
+export { readTarSplit, type TarSplitRecord } from './tar-split-reader.js';
+export { assembleFromTarSplit } from './tar-split-worker.js';

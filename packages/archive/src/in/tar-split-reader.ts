@@ -64,7 +64,7 @@ export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint
 }
 
 /** Opens a member's file in the first dir that has it (in-root lookup, final component not followed). */
-function openMember(roots: Root[], name: Buffer): number {
+export function openMember(roots: Root[], name: Buffer): number {
   const parts = cleanComponents(name);
   let last: unknown;
   for (const root of roots) {
@@ -105,7 +105,7 @@ async function readSmall(roots: Root[], name: Buffer, size: number): Promise<Buf
   }
 }
 
-function checksumError(name: Buffer): ArchiveError {
+export function checksumError(name: Buffer): ArchiveError {
   const shown = name.toString('utf8');
   return new ArchiveError('ERR_TARSPLIT_CHECKSUM', `file integrity checksum failed for ${JSON.stringify(shown)}`, { entry: shown });
 }
@@ -130,7 +130,7 @@ async function* streamBig(roots: Root[], job: { name: Buffer; size: number; crc:
   }
 }
 
-async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): AsyncGenerator<Buffer> {
+export async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): AsyncGenerator<Buffer> {
   const roots: Root[] = [];
   const window: Job[] = [];
   try {
@@ -186,10 +186,3 @@ async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fil
   }
 }
 
-/**
- * Rebuilds the original uncompressed tar from a tar-split stream and the layer's files, looked
- * up inside each of `fileDirs` (first hit wins) with in-root resolution, never on the host.
- */
-export function assembleFromTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): Readable {
-  return Readable.from(assemble(tarSplitGz, fileDirs), { objectMode: false });
-}

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,5 +59,31 @@ describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first
     const d = await dirs.make();
     await expect(mod.applyTar(d, slow(), { whiteouts: 'delete', signal: ac.signal })).rejects.toMatchObject({ code: 'ERR_ARCHIVE_ABORTED' });
     expect(await readdir(d)).not.toContain('second');
+  });
+
+  it('replays on its worker too: many files across batches, typed errors, bytes before the failure first', async () => {
+    const mod = (await import(DIST)) as typeof import('../../src/index.js');
+    const members = [];
+    for (let i = 0; i < 300; i++) members.push(file(`f${i}`, String(i).repeat(i * 37)));
+    members.push(file('big', 'B'.repeat(3 << 20)));
+    const t = tar(dir('d'), ...members);
+    const d = await dirs.make();
+    const r = await mod.applyTar(d, chunked(t, 1 << 16), { whiteouts: 'delete', recordTarSplit: true });
+    const parts: Buffer[] = [];
+    for await (const c of mod.assembleFromTarSplit(r.tarSplit!, [d])) parts.push(Buffer.from(c as Buffer));
+    expect(Buffer.concat(parts).equals(t)).toBe(true);
+
+    await writeFile(join(d, 'f200'), 'changed content'.padEnd(200 * 37, '.'));
+    let emitted = 0;
+    const err = await (async () => {
+      for await (const c of mod.assembleFromTarSplit(r.tarSplit!, [d])) emitted += (c as Buffer).length;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(mod.ArchiveError);
+    expect(err).toMatchObject({ code: 'ERR_TARSPLIT_CHECKSUM', message: 'file integrity checksum failed for "f200"' });
+    expect(emitted).toBeGreaterThan(0);
+    await rm(join(d, 'f200'));
+    await expect((async () => {
+      for await (const _ of mod.assembleFromTarSplit(r.tarSplit!, [d])) void _;
+    })()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
