@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Store } from '@cs/store';
@@ -209,6 +209,115 @@ describe.each(DRIVERS)('image and container commands on %s', (driver) => {
       expect(await run(['container-parent-owners', '--json', 'mapped'])).toEqual({ status: 0, stdout: '{"ID":"mapped","UIDs":[0],"GIDs":[0]}\n', stderr: '' });
     } finally {
       await store.unmount('mapped', true);
+      await store.shutdown(true).catch(() => store.close());
+    }
+  });
+});
+
+describe.each(DRIVERS)('copy on %s', (driver) => {
+  let s: TempStore;
+  const run = (args: string[]) => cs([...s.flags, ...args]);
+  let plain: string;
+  let mapped: string;
+
+  beforeEach(async () => {
+    s = await tempStore(driver);
+    const store = await Store.open({ graphRoot: s.graph, runRoot: s.run, driver });
+    try {
+      plain = (await store.createLayer({ names: ['plain'] })).id;
+      mapped = (await store.createLayer({ names: ['mapped'], uidMap: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMap: [{ containerID: 0, hostID: 200000, size: 65536 }] })).id;
+    } finally {
+      await store.shutdown(true).catch(() => store.close());
+    }
+  });
+  afterEach(async () => {
+    await s.cleanup();
+  });
+
+  /** Runs `fn` with the layer mounted through the library, so its files can be checked. */
+  async function inLayer<T>(ref: string, fn: (root: string) => Promise<T>): Promise<T> {
+    const store = await Store.open({ graphRoot: s.graph, runRoot: s.run, driver });
+    try {
+      const root = await store.mount(ref);
+      try {
+        return await fn(root);
+      } finally {
+        await store.unmount(ref, true);
+      }
+    } finally {
+      await store.shutdown(true).catch(() => store.close());
+    }
+  }
+
+  it('host → layer → mapped layer → host, translating owners through both ID maps and --chown', async () => {
+    const src = path.join(s.dir, 'src');
+    await mkdir(path.join(src, 'd'), { recursive: true });
+    await writeFile(path.join(src, 'd', 'f'), 'content');
+    await chown(path.join(src, 'd', 'f'), 1000, 1001);
+    expect(await run(['copy', src, 'plain:/tree'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(await run(['copy', 'plain:/tree', 'mapped:/copied'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(await run(['copy', '--chown', '5:6', 'plain:/tree/d/f', 'mapped:/chowned'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    await inLayer('mapped', async (root) => {
+      expect(await readFile(path.join(root, 'copied', 'd', 'f'), 'utf8')).toBe('content');
+      expect(await stat(path.join(root, 'copied', 'd', 'f'))).toMatchObject({ uid: 101000, gid: 201001 });
+      // The new destination directory belongs to the layer's root (container 0:0).
+      expect(await stat(path.join(root, 'copied'))).toMatchObject({ uid: 100000, gid: 200000 });
+      expect(await stat(path.join(root, 'chowned'))).toMatchObject({ uid: 100005, gid: 200006 });
+    });
+    const out = path.join(s.dir, 'out');
+    expect(await run(['copy', 'mapped:/copied', out])).toEqual({ status: 0, stdout: '', stderr: '' });
+    // Back on the host, the mapped layer's IDs are container IDs again.
+    expect(await stat(path.join(out, 'd', 'f'))).toMatchObject({ uid: 1000, gid: 1001 });
+    // A host UID outside the source layer's map cannot be expressed: the copy fails.
+    const stray = path.join(s.dir, 'stray');
+    await writeFile(stray, 'x');
+    await chown(stray, 300000, 0);
+    expect(await run(['copy', stray, 'plain:/stray'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    const bad = await run(['copy', 'plain:/stray', 'mapped:/stray']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error copying ".*\/stray" to ".*\/stray": Container UID 300000 cannot be mapped to a host UID\n$/);
+  });
+
+  it('writes stay inside the destination layer even through its symlinks (upstream followed them out)', async () => {
+    const outside = path.join(s.dir, 'outside');
+    await mkdir(outside);
+    await inLayer('plain', async (root) => {
+      await mkdir(path.join(root, 'inside'));
+      await symlink('/inside', path.join(root, 'absolute'));
+      await symlink('../../../../../../../..', path.join(root, 'up'));
+      await symlink(outside, path.join(root, 'escape'));
+    });
+    const file = path.join(s.dir, 'payload');
+    await writeFile(file, 'payload');
+    expect(await run(['copy', file, 'plain:/absolute/payload'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(await run(['copy', file, 'plain:/up/tmp/payload'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    // A link to a host directory means nothing inside the layer: refused, nothing written outside.
+    const escaped = await run(['copy', file, 'plain:/escape/payload']);
+    expect(escaped.status).toBe(1);
+    expect(escaped.stderr).toContain('/escape: not a directory\n');
+    expect(await readdir(outside)).toEqual([]);
+    await inLayer('plain', async (root) => {
+      expect(await readFile(path.join(root, 'inside', 'payload'), 'utf8')).toBe('payload');
+      expect(await readFile(path.join(root, 'tmp', 'payload'), 'utf8')).toBe('payload');
+    });
+  });
+
+  it('failures: arguments, owners, unknown layers, missing sources; mounts are released', async () => {
+    expect((await run(['copy', 'plain:/x'])).stdout).toMatch(/^copy: more arguments required\.\n/);
+    expect(await run(['copy', '--chown', '1:-1', '/etc/hostname', 'plain:/'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'bad GID: strconv.ParseUint: parsing "-1": invalid syntax\n',
+    });
+    expect(await run(['copy', '/etc/hostname', 'nosuch:/'])).toEqual({ status: 1, stdout: '', stderr: 'error finding layer "nosuch": layer not known\n' });
+    const missing = await run(['copy', '/nonexistent', 'plain:/']);
+    expect(missing).toMatchObject({ status: 1, stdout: '' });
+    expect(missing.stderr).toMatch(/^error copying "\/nonexistent" to ".*": stat \/nonexistent: no such file or directory\n$/);
+    const store = await Store.open({ graphRoot: s.graph, runRoot: s.run, driver });
+    try {
+      expect(await store.mounted(plain)).toBe(0);
+      expect(await store.mounted(mapped)).toBe(0);
+    } finally {
       await store.shutdown(true).catch(() => store.close());
     }
   });

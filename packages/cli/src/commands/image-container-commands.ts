@@ -3,6 +3,7 @@ import container from './container.js';
 import { containerDataCommands } from './container-data.js';
 import containerParentOwners from './container-parent-owners.js';
 import containers from './containers.js';
+import copy from './copy.js';
 import createContainer from './create-container.js';
 import createImage from './create-image.js';
 import deleteContainer from './delete-container.js';
@@ -13,7 +14,7 @@ import { imageDirCommands } from './image-dirs.js';
 import images from './images.js';
 import imagesByDigest from './images-by-digest.js';
 
-/** The image and container commands (cli.md §3.3–3.13, 3.17, 3.18, 3.22, 3.23, 3.31–3.40). */
+/** The image and container commands (cli.md §3.3–3.13 incl. copy, 3.17, 3.18, 3.22, 3.23, 3.31–3.40). */
 export const imageContainerCommands: Command[] = [
   createImage,
   image,
@@ -28,4 +29,5 @@ export const imageContainerCommands: Command[] = [
   containerParentOwners,
   containers,
   deleteContainer,
+  copy,
 ] as Command[];
