@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Packs a self-contained @cs/cli tarball for `npx`: every workspace library bundled into
 // dist/cli.js, the @cs/sys addon's C sources shipped beside it and compiled by the install
-// script (the bundled loader requires ../build/Release/cs_sys.node relative to dist/).
+// script (the bundled loader requires ../build/Release/cs_sys.node relative to dist/). No
+// registry dependencies: tar-stream and smol-toml are bundled too.
 // Usage: node scripts/pack.mjs [destination-dir]   (default: the package directory)
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +29,7 @@ try {
     clean: true,
     silent: true,
     config: false,
-    noExternal: [/^@cs\//],
-    external: ['tar-stream', 'smol-toml'],
+    noExternal: [/^@cs\//, 'tar-stream', 'smol-toml'],
     // Bundled CommonJS-style requires inside ESM need a real require.
     banner: { js: "import { createRequire as __csCreateRequire } from 'node:module'; const require = __csCreateRequire(import.meta.url);" },
   });
@@ -48,7 +48,6 @@ try {
     engines: pkg.engines,
     os: ['linux'],
     scripts: { install: 'node scripts/gyp.mjs rebuild' },
-    dependencies: { 'tar-stream': pkg.dependencies['tar-stream'], 'smol-toml': pkg.dependencies['smol-toml'] },
   };
   writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(staged, null, 2)}\n`);
   const out = execFileSync('npm', ['pack', '--pack-destination', dest, '--silent'], { cwd: stage, encoding: 'utf8' }).trim();
