@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chown, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Store } from '@cs/store';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { containerIDMapsFromFlags } from '../src/commands/ic-id-map-flags.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cs, DRIVERS, tempStore, type TempStore } from './helpers.js';
 
 const sha256 = (data: Uint8Array | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -320,33 +318,5 @@ describe.each(DRIVERS)('copy on %s', (driver) => {
     } finally {
       await store.shutdown(true).catch(() => store.close());
     }
-  });
-});
-
-describe('create-container ID-map flags from /etc/subuid-style files', () => {
-  let dir: string;
-  const none = { hostUIDMap: false, hostGIDMap: false, uidMap: '', gidMap: '', subUIDMap: '', subGIDMap: '' };
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  it('lays the ranges end to end (lowest first), one name serves both, triples appended, host maps exclusive', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'cs-subid-'));
-    const files = { subuid: path.join(dir, 'subuid'), subgid: path.join(dir, 'subgid') };
-    await writeFile(files.subuid, 'other:1:2\nalice:300000:1000\n# comment\nalice:200000:500\nbroken line\n');
-    await writeFile(files.subgid, 'alice:400000:10\n');
-    expect(await containerIDMapsFromFlags({ ...none, subUIDMap: 'alice', uidMap: '5000:1:1' }, files)).toEqual({
-      uidMap: [
-        { containerID: 0, hostID: 200000, size: 500 },
-        { containerID: 500, hostID: 300000, size: 1000 },
-        { containerID: 5000, hostID: 1, size: 1 },
-      ],
-      gidMap: [{ containerID: 0, hostID: 400000, size: 10 }],
-    });
-    await expect(containerIDMapsFromFlags({ ...none, subGIDMap: 'bob' }, files)).rejects.toThrow(`no subuid ranges found for user "bob" in ${files.subuid}`);
-    await expect(containerIDMapsFromFlags({ ...none, subUIDMap: 'other' }, files)).rejects.toThrow(`no subgid ranges found for group "other" in ${files.subgid}`);
-    await expect(containerIDMapsFromFlags({ ...none, hostGIDMap: true, gidMap: '0:1:1' }, files)).rejects.toThrow('host gid map specified along with GID mapping');
-    expect(await containerIDMapsFromFlags({ ...none, hostUIDMap: true }, files)).toEqual({ uidMap: [], gidMap: undefined });
-    expect(await containerIDMapsFromFlags(none, { subuid: path.join(dir, 'absent'), subgid: path.join(dir, 'absent') })).toEqual({ uidMap: undefined, gidMap: undefined });
   });
 });

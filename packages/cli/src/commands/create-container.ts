@@ -1,5 +1,5 @@
 import { boolFlag, defineCommand, JSON_FLAG, listFlag, stringFlag } from '../command.js';
-import { CONTAINER_ID_MAP_FLAGS, containerIDMapsFromFlags } from './ic-id-map-flags.js';
+import { ID_MAP_FLAGS, idMapsFromFlags } from './id-map-flags.js';
 import { metadataFromFlags } from './ic-read-input.js';
 import { containerJSON } from './ic-record-json.js';
 
@@ -16,11 +16,11 @@ export default defineCommand({
     metadata: stringFlag(['-metadata', 'm'], 'Metadata'),
     metadataFile: stringFlag(['-metadata-file', 'f'], 'Metadata File'),
     json: JSON_FLAG,
-    ...CONTAINER_ID_MAP_FLAGS,
+    ...ID_MAP_FLAGS,
   },
   async action({ store, args, flags, out }) {
     const metadata = await metadataFromFlags(flags);
-    const { uidMap, gidMap } = await containerIDMapsFromFlags(flags);
+    const { uidMap, gidMap } = await idMapsFromFlags(flags);
     const container = await store.createContainer({
       id: flags.id || undefined,
       names: flags.name,
