@@ -154,12 +154,13 @@ export function produceTarSync(
   opaqueMarker?: OpaqueMarkerSync,
 ): void {
   const seenInodes = new Map<bigint, string>();
+  const scratch = Buffer.alloc(512); // headers are copied into `out` at once
   const drain = () => {
     for (const b of out.drain()) emit(b);
   };
   for (const m of members) {
     if (m.kind === 'delete') {
-      out.add(encodeHeader(deletionHeader(m.rel)));
+      out.add(encodeHeader(deletionHeader(m.rel), scratch));
       drain();
       continue;
     }
@@ -176,8 +177,8 @@ export function produceTarSync(
       continue;
     }
     const { hdr, marker } = built;
-    out.add(encodeHeader(hdr));
-    if (marker !== undefined) out.add(encodeHeader(marker));
+    out.add(encodeHeader(hdr, scratch));
+    if (marker !== undefined) out.add(encodeHeader(marker, scratch));
     if (hdr.typeflag === TYPE_REG && hdr.size > 0) {
       copyFileSync(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out, drain, (err) => ctx.onSkip?.(m.rel, err));
       out.zeros(paddingFor(hdr.size));

@@ -49,6 +49,7 @@ async function prepare(m: Member & { kind: 'path' }, ctx: ProduceContext): Promi
 
 export async function* produceTar(members: readonly Member[], ctx: ProduceContext): AsyncGenerator<Buffer> {
   const out = new OutChunks();
+  const scratch = Buffer.alloc(512); // headers are copied into `out` at once
   const seenInodes = new Map<bigint, string>();
   const window: Array<Promise<Prepared | Error> | null> = [];
   let next = 0;
@@ -65,7 +66,7 @@ export async function* produceTar(members: readonly Member[], ctx: ProduceContex
     const m = members[i]!;
     const pending = window.shift()!;
     if (m.kind === 'delete') {
-      out.add(encodeHeader(deletionHeader(m.rel)));
+      out.add(encodeHeader(deletionHeader(m.rel), scratch));
     } else {
       const prepared = await pending!;
       if (prepared instanceof Error) {
@@ -76,8 +77,8 @@ export async function* produceTar(members: readonly Member[], ctx: ProduceContex
           ctx.onSkip?.(m.rel, built.skip);
         } else {
           const { hdr, marker } = built;
-          out.add(encodeHeader(hdr));
-          if (marker !== undefined) out.add(encodeHeader(marker));
+          out.add(encodeHeader(hdr, scratch));
+          if (marker !== undefined) out.add(encodeHeader(marker, scratch));
           if (hdr.typeflag === TYPE_REG && hdr.size > 0) {
             if (prepared.content !== undefined) {
               out.add(prepared.content);

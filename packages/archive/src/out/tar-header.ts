@@ -111,8 +111,8 @@ function finishBlock(blk: Buffer): void {
   blk[F_CHKSUM + 7] = 0x20;
 }
 
-function templateV7Plus(h: TarHeader, name: string, str: (s: string) => string): Buffer {
-  const blk = Buffer.alloc(BLOCK);
+function templateV7Plus(h: TarHeader, name: string, str: (s: string) => string, into?: Buffer): Buffer {
+  const blk = into === undefined ? Buffer.alloc(BLOCK) : into.fill(0, 0, BLOCK);
   blk[F_TYPE] = h.typeflag;
   putString(blk, F_NAME, 100, str(name));
   putString(blk, F_LINK, 100, str(h.linkname));
@@ -156,8 +156,10 @@ function padBlock(n: number): number {
 /**
  * Encodes one member header (and, when needed, its PAX extension entry before it).
  * Returns the bytes to write; the member's data (h.size bytes + padding) follows.
+ * With `scratch` (512 bytes), a plain USTAR header is written into it and it is returned:
+ * for producers that copy the result at once, to save an allocation per member.
  */
-export function encodeHeader(h: TarHeader): Buffer {
+export function encodeHeader(h: TarHeader, scratch?: Buffer): Buffer {
   const pax = new Map<string, Uint8Array>();
   let ustarOK = true;
 
@@ -195,7 +197,7 @@ export function encodeHeader(h: TarHeader): Buffer {
     let prefix = '';
     const split = splitUSTARPath(name);
     if (split !== undefined) ({ prefix, suffix: name } = split);
-    const blk = templateV7Plus(h, name, (s) => s);
+    const blk = templateV7Plus(h, name, (s) => s, scratch);
     putString(blk, F_PREFIX, 155, prefix);
     finishBlock(blk);
     return blk;
