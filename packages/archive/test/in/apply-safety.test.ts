@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInto, replay } from './apply-helpers.js';
@@ -150,5 +150,21 @@ describe.skipIf(skipNote(isRoot, 'safety tests need root (the hostile paths use 
     await writeFile(join(upper, 'b'), 'bbb');
     expect((await replay(r.tarSplit!, [upper, lower])).equals(t)).toBe(true);
     await expect(replay(r.tarSplit!, [upper])).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('§7.5 #67 #69 #70 #71: replay of an unmodified, a metadata-changed and a re-applied layer', async () => {
+    const d = await dirs.make();
+    const t1 = tar(dir('etc'), file('etc/a', 'aaa'), file('etc/empty', ''), file('b', 'bbb'));
+    const r1 = await applyInto(d, t1);
+    expect((await replay(r1.tarSplit!, [d])).equals(t1)).toBe(true); // #67
+    await chmod(join(d, 'etc/a'), 0o600); // #69: metadata and empty files are not checked
+    await writeFile(join(d, 'new'), 'n');
+    await rm(join(d, 'etc/empty'));
+    expect((await replay(r1.tarSplit!, [d])).equals(t1)).toBe(true);
+    const t2 = tar(file('c', 'ccc'), file('.wh.b'));
+    const r2 = await applyInto(d, t2); // #71: the second tar's record describes it alone
+    expect(r2.uncompressedSize).toBe(t2.length);
+    expect((await replay(r2.tarSplit!, [d])).equals(t2)).toBe(true);
+    await expect(replay(r1.tarSplit!, [d])).rejects.toMatchObject({ code: 'ENOENT' }); // #70: b is gone
   });
 });
