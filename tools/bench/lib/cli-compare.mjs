@@ -2,12 +2,13 @@
 // then the startup measurement, then the report. Results land in a fresh results dir.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { finished, pipeline } from 'node:stream/promises';
 import { capture } from './proc.mjs';
 import { buildReport } from './report.mjs';
+import { removeScratch } from './scratch.mjs';
 import { measureStartup } from './startup.mjs';
 
 export class HarnessError extends Error {
@@ -20,11 +21,15 @@ export class HarnessError extends Error {
 
 const exists = (p) => access(p).then(() => true, () => false);
 
-/** run.sh once; stdout -> tsvPath, stderr -> logPath and our stderr. Returns the exit code. */
-async function runOnce(o, cliCmd, driver, tsvPath, logPath) {
+/** run.sh once; stdout -> tsvPath, stderr -> logPath and our stderr, the CLI's stderr -> cliLogPath. Returns the exit code. */
+async function runOnce(o, cliCmd, driver, tsvPath, logPath, cliLogPath) {
   const out = createWriteStream(tsvPath);
   const log = createWriteStream(logPath);
-  const args = [o.runSh, '-d', o.dataDir, '-w', o.workDir, '-n', String(o.n), '-m', String(o.m)];
+  // -k keeps run.sh's scratch dir so that the CLI's stderr (cli.log) can be saved; the stores are
+  // removed right after (run.sh has already unmounted everything below it)
+  const args = [o.runSh, '-k', '-d', o.dataDir, '-w', o.workDir, '-n', String(o.n), '-m', String(o.m)];
+  let scratch = null;
+  const scratchLine = /scratch dir (\S+) \(/;
   if (o.sections) args.push('-s', o.sections);
   args.push(cliCmd, driver);
   const child = spawn('bash', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,10 +38,15 @@ async function runOnce(o, cliCmd, driver, tsvPath, logPath) {
   child.stderr.on('data', (c) => {
     process.stderr.write(c);
     log.write(c);
+    scratch ??= scratchLine.exec(c.toString())?.[1] ?? null;
   });
   const [code, signal] = await once(child, 'close');
   log.end();
   await Promise.all([saved, finished(log)]);
+  if (scratch && dirname(scratch) === o.workDir && basename(scratch).startsWith('cs-bench.')) {
+    await copyFile(join(scratch, 'cli.log'), cliLogPath).catch(() => {});
+    await removeScratch(scratch);
+  }
   return code ?? (signal ? 128 : 1);
 }
 
@@ -80,7 +90,7 @@ export async function compareClis(o) {
       for (const [label, cmd] of order) {
         console.log(`\n=== run ${i}/${o.runs}: ${label} ${driver}`);
         const base = join(o.outDir, `${label}-${driver}-${i}`);
-        const code = await runOnce(o, cmd, driver, `${base}.tsv`, `${base}.log`);
+        const code = await runOnce(o, cmd, driver, `${base}.tsv`, `${base}.log`, `${base}.cli.log`);
         if (code !== 0) {
           console.log(`run.sh exited ${code} for ${label} ${driver} (see ${base}.log)`);
           broken = true;

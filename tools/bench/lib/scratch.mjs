@@ -1,4 +1,4 @@
-// Scratch stores for the startup measurement: made under the bench work dir (tmpfs by default) and
+// Scratch stores (the startup measurement's, and run.sh's kept ones): made under the bench work dir (tmpfs by default) and
 // removed afterwards, unmounting whatever a CLI left mounted below them (the Go overlay driver keeps a
 // private bind mount of <graph>/overlay until `shutdown`).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
