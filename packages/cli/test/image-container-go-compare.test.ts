@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cs, GO_CLI, haveGo, runBinary, tempStore, type Result, type TempStore } from './helpers.js';
+import { cs, DRIVERS, GO_CLI, haveGo, runBinary, tempStore, type Result, type TempStore } from './helpers.js';
 
 if (!haveGo) console.warn(`skipping the image/container comparison with the Go CLI: ${GO_CLI} is not installed`);
 
@@ -160,14 +160,28 @@ const LIBRARY_TEXT_DIFFERENCES = new Map<string, string>([
   ['create-container --id ctr1 img1', 'duplicate container ID: Go prints only "that ID is already in use" (cli.md §3.18)'],
 ]);
 
-describe.skipIf(!haveGo)('image and container commands against the Go CLI (1.43), vfs', () => {
+/** Behaviour of the Store (not the CLI) that differs from Go's; reported to its owner. */
+const STORE_DIFFERENCES = new Map<string, string>([
+  [
+    'overlay container-parent-owners ctr2',
+    'Go on an overlay that can shift IDs (idmapped mounts) leaves the container layer unmapped, so it has no parent owners to compute; our Store maps the layer itself',
+  ],
+]);
+
+/**
+ * On overlay only the steps that touch the driver run (containers, copy, deletions); the data-item
+ * and listing steps are pure bookkeeping, already compared on vfs.
+ */
+const DRIVER_STEPS = /^(create-?image|create-?container|container|containers|container-parent-owners|get-container-dir|getcontainerrundir|delete-?image|delete-?container|copy)$/;
+
+describe.skipIf(!haveGo).each(DRIVERS)('image and container commands against the Go CLI (1.43), %s', (driver) => {
   let goStore: TempStore;
   let ours: TempStore;
   const results: Array<{ step: Step; go: Result; ts: Result }> = [];
 
   beforeAll(async () => {
-    goStore = await tempStore('vfs');
-    ours = await tempStore('vfs');
+    goStore = await tempStore(driver);
+    ours = await tempStore(driver);
     const go = (...args: string[]) => execFileSync(GO_CLI, [...goStore.flags, ...args], { encoding: 'utf8' });
     // A small layer with content so sizes are not all zero.
     const tree = path.join(goStore.dir, 'tree');
@@ -196,7 +210,7 @@ describe.skipIf(!haveGo)('image and container commands against the Go CLI (1.43)
       execFileSync('ln', ['-s', 'a.txt', path.join(src, 'link')]);
     }
     // Each side writes its -f outputs into its own dir: the step text uses <dir> for both.
-    for (const step of script(dataFile, goStore.dir)) {
+    for (const step of script(dataFile, goStore.dir).filter((st) => driver === 'vfs' || DRIVER_STEPS.test(st.args[0]!))) {
       // The two stores are independent: run both tools at once.
       const oursArgs = step.args.map((a) => a.split(goStore.dir).join(ours.dir));
       const [goRes, tsRes] = await Promise.all([
@@ -226,7 +240,8 @@ describe.skipIf(!haveGo)('image and container commands against the Go CLI (1.43)
       execFileSync('find', ['.', '-printf', '%p %U:%G %m %y %n %s\n'], { cwd: dir, encoding: 'utf8' }).split('\n').sort().join('\n');
     const fileTimes = (dir: string) =>
       execFileSync('find', ['.', '-type', 'f', '-printf', '%p %T@\n'], { cwd: dir, encoding: 'utf8' }).split('\n').sort().join('\n');
-    for (const sub of [['root', 'vfs', 'dir', 'data'], ['out']]) {
+    const layerDir = driver === 'vfs' ? ['root', 'vfs', 'dir', 'data'] : ['root', 'overlay', 'data', 'diff'];
+    for (const sub of [layerDir, ['out']]) {
       const goDir = path.join(goStore.dir, ...sub);
       const ourDir = path.join(ours.dir, ...sub);
       expect(listing(ourDir)).toBe(listing(goDir));
@@ -246,6 +261,11 @@ describe.skipIf(!haveGo)('image and container commands against the Go CLI (1.43)
     const mismatches = results
       .filter((r) => !KNOWN_143_DIFFERENCES.has(r.step.args.join(' ').split(goStore.dir).join('<dir>')))
       .filter((r) => {
+        const storeDiff = STORE_DIFFERENCES.get(`${driver} ${r.step.args.join(' ')}`);
+        if (storeDiff !== undefined && JSON.stringify(r.go) !== JSON.stringify(r.ts)) {
+          console.warn(`known store difference (${storeDiff}): Go ${JSON.stringify(r.go)}, ours ${JSON.stringify(r.ts)}`);
+          return false;
+        }
         const known = LIBRARY_TEXT_DIFFERENCES.get(r.step.args.join(' '));
         if (known === undefined || JSON.stringify(r.go) === JSON.stringify(r.ts)) return true;
         // Same status and stdout; only the library's error text differs.
@@ -258,10 +278,10 @@ describe.skipIf(!haveGo)('image and container commands against the Go CLI (1.43)
     // IC_DUMP=<file> keeps the mismatches for a closer look.
     if (process.env['IC_DUMP']) writeFileSync(process.env['IC_DUMP'], JSON.stringify(mismatches, null, 1));
     expect(mismatches).toEqual([]);
-    expect(results.length).toBeGreaterThan(80);
+    expect(results.length).toBeGreaterThan(driver === 'vfs' ? 80 : 40);
   });
 
-  it('left the same -f outputs on both sides', async () => {
+  it.skipIf(driver !== 'vfs')('left the same -f outputs on both sides', async () => {
     const { readFile } = await import('node:fs/promises');
     for (const name of ['got-manifest', 'got-config']) {
       expect(await readFile(path.join(ours.dir, name), 'utf8')).toBe(await readFile(path.join(goStore.dir, name), 'utf8'));
