@@ -212,6 +212,33 @@ describe.each(DRIVERS)('image and container commands on %s', (driver) => {
   });
 });
 
+describe('images from a read-only (additional) image store', () => {
+  let ro: TempStore;
+  let rw: TempStore;
+  afterEach(async () => {
+    await ro?.cleanup();
+    await rw?.cleanup();
+  });
+
+  it('are listed, described with "Read Only: true", readable, and not deletable', async () => {
+    ro = await tempStore('vfs');
+    rw = await tempStore('vfs');
+    const store = await Store.open({ graphRoot: ro.graph, runRoot: ro.run, driver: 'vfs' });
+    try {
+      await store.createImage({ id: 'roimg', names: ['shared'] });
+      await store.setImageBigData('roimg', 'item', Buffer.from('ro data'));
+    } finally {
+      await store.shutdown(true).catch(() => store.close());
+    }
+    const flags = [...rw.flags, '--storage-opt', `vfs.imagestore=${ro.graph}`];
+    const run = (...args: string[]) => cs([...flags, ...args]);
+    expect(await run('images')).toEqual({ status: 0, stdout: 'roimg\n\tname: shared\n\tdata: item\n', stderr: '' });
+    expect(await run('image', 'shared')).toEqual({ status: 0, stdout: 'ID: roimg\nName: shared\nTop Layer: \nData: item\nSize: 7\nRead Only: true\n', stderr: '' });
+    expect(await run('get-image-data', 'shared', 'item')).toEqual({ status: 0, stdout: 'ro data', stderr: '' });
+    expect(await run('delete-image', 'shared')).toEqual({ status: 1, stdout: '', stderr: 'shared: identifier is not an image\n' });
+  });
+});
+
 describe.each(DRIVERS)('copy on %s', (driver) => {
   let s: TempStore;
   const run = (args: string[]) => cs([...s.flags, ...args]);
