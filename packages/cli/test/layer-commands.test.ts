@@ -4,7 +4,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Store } from '@cs/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI as CLI_PATH, cs, DRIVERS, tempStore, type TempStore } from './helpers.js';
+import { CLI as CLI_PATH, DRIVERS, tempStore, type TempStore } from './helpers.js';
+import { ours } from './layer-run.js';
 
 const ID = /^[0-9a-f]{64}$/;
 const CREATED = /"created":"[^"]+"/g;
@@ -22,8 +23,8 @@ function sampleTars(dir: string): { tar: string; tgz: string } {
 describe.each(DRIVERS)('layer commands on %s', (driver) => {
   let s: TempStore;
   let tars: { tar: string; tgz: string };
-  const run = (...args: string[]) => cs([...s.flags, ...args]);
-  const runIn = (input: string | Buffer, ...args: string[]) => cs([...s.flags, ...args], { input });
+  const run = (...args: string[]) => ours([...s.flags, ...args]);
+  const runIn = (input: string | Buffer, ...args: string[]) => ours([...s.flags, ...args], input);
   beforeEach(async () => {
     s = await tempStore(driver);
     tars = sampleTars(s.dir);
@@ -62,11 +63,13 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
     } finally {
       await store.shutdown(true).catch(() => store.close());
     }
-    expect((await run('layers')).stdout).toBe(
+    // Read-only queries run side by side (they take read locks), which keeps the file quick.
+    const [plain, quick, tree, treeJSON] = await Promise.all([run('layers'), run('layers', '-q'), run('layers', '-t'), run('layers', '-j', '-t')]);
+    expect(plain.stdout).toBe(
       `base\n\tname: b1\ntop\n\tname: toplayer\n\tname: alias\n\timage: img1\n\t\tname: myimage\n${genID}\nimp\n\tname: imported\n${ctrLayer}\n\tcontainer: ctr1\n\t\tname: mycontainer\n`,
     );
-    expect((await run('layers', '-q')).stdout).toBe(`base\ntop\n${genID}\nimp\n${ctrLayer}\n`);
-    expect((await run('layers', '-t')).stdout).toBe(
+    expect(quick.stdout).toBe(`base\ntop\n${genID}\nimp\n${ctrLayer}\n`);
+    expect(tree.stdout).toBe(
       [
         '(base)',
         '└─base',
@@ -85,7 +88,7 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
         '',
       ].join('\n'),
     );
-    const all = JSON.parse((await run('layers', '-j', '-t')).stdout);
+    const all = JSON.parse(treeJSON.stdout);
     expect(all.map((l: { id: string }) => l.id)).toEqual(['base', 'top', genID, 'imp', ctrLayer]);
     expect(await run('layers', 'extra')).toMatchObject({ status: 1, stdout: expect.stringMatching(/^layers: too many arguments \(\[extra\]\)\.\n/) });
 
@@ -193,6 +196,28 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
     await run('unmount', 'mapped');
   });
 
+  it('mount -r mounts an image read-only; containers mount their layer; unmount falls back to images', async () => {
+    await run('import-layer', '--id', 'L', '-f', tars.tar);
+    const store = await Store.open({ graphRoot: s.graph, runRoot: s.run, driver });
+    let ctrLayer: string;
+    try {
+      await store.createImage({ id: 'img', names: ['myimg'], topLayer: 'L' });
+      ctrLayer = (await store.createContainer({ id: 'ctr', names: ['c1'], image: 'img' })).layer;
+    } finally {
+      await store.close();
+    }
+    const ro = await run('mount', '--read-only', 'myimg');
+    expect(ro).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(path.join(ro.stdout.trim(), 'f2'), 'utf8')).toBe('world');
+    if (driver === 'overlay') await expect(writeFile(path.join(ro.stdout.trim(), 'x'), 'x')).rejects.toMatchObject({ code: 'EROFS' });
+    const c = await run('mount', 'c1');
+    expect(c.stdout).toContain(ctrLayer!);
+    expect(await run('mounted', 'ctr', ctrLayer!.slice(0, 12))).toEqual({ status: 0, stdout: `ctr mounted\n${ctrLayer!.slice(0, 12)} mounted\n`, stderr: '' });
+    expect((await run('layers', '-t')).stdout).toContain(`    mount: ${c.stdout.trim()}\n    container: ctr\n`);
+    expect(await run('unmount', 'c1', 'myimg')).toEqual({ status: 0, stdout: 'c1 mountpoint unmounted\n', stderr: '' });
+    expect(await run('mounted', 'c1', 'L')).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
   it('changes, diffsize, diff (tar-split, compression choice, -f), applydiff', async () => {
     const tarBytes = await readFile(tars.tar);
     await run('import-layer', '--id', 'base', '-n', 'b1', '-f', tars.tgz);
@@ -206,7 +231,7 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
     expect(await run('diff-size', 'nosuch')).toEqual({ status: 1, stdout: '', stderr: 'layer not known\n' });
 
     // Byte-exact from the tar-split: uncompressed, and gzip by default (the import was gzip).
-    const plain = await cs([...s.flags, 'diff', '-u', 'base']);
+    const plain = await run('diff', '-u', 'base');
     expect(Buffer.from(plain.stdout, 'latin1').length).toBeGreaterThan(0);
     const file = path.join(s.dir, 'out.tar');
     expect((await run('diff', '-u', '-f', file, 'b1')).status).toBe(0);
@@ -226,7 +251,7 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
     await run('create-layer', '--id', 'child', 'base');
     const upper = path.join(s.dir, 'upper');
     execFileSync('sh', ['-c', `mkdir -p ${upper}/d && printf new > ${upper}/d/f3 && : > ${upper}/.wh.f2 && tar --numeric-owner --owner=0 --group=0 -C ${upper} -cf ${upper}.tar d/f3 .wh.f2`]);
-    expect(await cs([...s.flags, 'applydiff', 'child'], { input: await readFile(`${upper}.tar`) })).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(await runIn(await readFile(`${upper}.tar`), 'applydiff', 'child')).toEqual({ status: 0, stdout: '', stderr: '' });
     const ch = (await run('changes', 'child')).stdout.split('\n').filter(Boolean).sort();
     expect(ch).toEqual(['Add "/d/f3"', 'Delete "/f2"', 'Modify "/d"']);
     const cd = path.join(s.dir, 'child.tar');
@@ -268,7 +293,7 @@ it('ID-like patterns used above are sane', () => {
 
 describe('dedup and the progress line', () => {
   let s: TempStore;
-  const run = (...args: string[]) => cs([...s.flags, ...args]);
+  const run = (...args: string[]) => ours([...s.flags, ...args]);
   beforeEach(async () => {
     s = await tempStore('vfs');
   });

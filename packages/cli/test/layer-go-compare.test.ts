@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cs, DRIVERS, GO_CLI, haveGo, runBinary, tempStore, type Result, type TempStore } from './helpers.js';
+import { DRIVERS, GO_CLI, haveGo, tempStore, type Result, type TempStore } from './helpers.js';
+import { ours as oursCLI, runWithInput } from './layer-run.js';
 
 if (!haveGo) console.warn(`skipping the layer-command comparison with the Go CLI: ${GO_CLI} is not installed`);
 
@@ -102,7 +103,7 @@ describe.each(haveGo ? DRIVERS : [])('layer commands match the Go CLI on %s', (d
     ours = await tempStore(driver);
   });
   afterEach(async () => {
-    await runBinary(GO_CLI, [...goStore.flags, 'shutdown', '-f']);
+    await runWithInput(GO_CLI, [...goStore.flags, 'shutdown', '-f']);
     await goStore.cleanup();
     await ours.cleanup();
   });
@@ -118,8 +119,8 @@ describe.each(haveGo ? DRIVERS : [])('layer commands match the Go CLI on %s', (d
     ]);
     const sample = await readFile(path.join(dir, 'sample.tar'));
     const tools: Record<'go' | 'ts', { tool: Tool; dir: string }> = {
-      go: { tool: (args, input) => runBinary(GO_CLI, [...goStore.flags, ...args], { input }), dir: goStore.dir },
-      ts: { tool: (args, input) => cs([...ours.flags, ...args], { input }), dir: ours.dir },
+      go: { tool: (args, input) => runWithInput(GO_CLI, [...goStore.flags, ...args], input), dir: goStore.dir },
+      ts: { tool: (args, input) => oursCLI([...ours.flags, ...args], input), dir: ours.dir },
     };
     for (const step of script(dir, driver)) {
       const input = step.input === 'SAMPLE' ? sample : step.input;
