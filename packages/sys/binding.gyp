@@ -14,6 +14,8 @@
         "src/native/op_time.c",
         "src/native/op_at.c",
         "src/native/op_sync.c",
+        "src/native/op_crc64.c",
+        "src/native/crc64_iso.c",
         "src/native/constants.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

@@ -85,6 +85,13 @@ export interface SysBinding {
   syncfs(fd: number): Promise<void>;
   fsyncDir(path: PathArg): Promise<void>;
 
+  /**
+   * CRC-64/ISO as Go's crc64.Update(crc, crc64.MakeTable(crc64.ISO), data): `crc` holds the running value as
+   * [high 32 bits, low 32 bits] (start at [0, 0]) and is updated in place. Synchronous, on the calling
+   * thread, no copy of `data` (carry-less multiply where the CPU has it).
+   */
+  crc64IsoUpdate(crc: Uint32Array, data: ArrayBufferView): void;
+
   setErrorClass(ctor: new (message: string) => Error): void;
 
   MS: Constants<'RDONLY' | 'NOSUID' | 'NODEV' | 'NOEXEC' | 'SYNCHRONOUS' | 'REMOUNT' | 'MANDLOCK' | 'DIRSYNC' | 'NOSYMFOLLOW'

@@ -26,4 +26,6 @@ export const {
   fchownat, fchownatSync, fchmodat, fchmodatSync,
   // durability
   syncfs, fsyncDir,
+  // checksums (tar-split's CRC-64/ISO)
+  crc64IsoUpdate,
 } = binding;

@@ -100,5 +100,7 @@ napi_status define_constants(napi_env env, napi_value exports);
 napi_value js_makedev(napi_env env, napi_callback_info info);
 napi_value js_major(napi_env env, napi_callback_info info);
 napi_value js_minor(napi_env env, napi_callback_info info);
+/* op_crc64.c: CRC-64/ISO over a buffer, inline (no thread hop) */
+napi_value js_crc64_iso_update(napi_env env, napi_callback_info info);
 
 #endif
