@@ -335,3 +335,28 @@ describe('dedup and the progress line', () => {
     expect(await run('import-layer', '--id', 'r', '-f', path.join(dir, 'p.tar'))).toEqual({ status: 0, stdout: 'r\n', stderr: '' });
   });
 });
+
+describe('layers of a read-only (additional) store', () => {
+  let ro: TempStore;
+  let main: TempStore;
+  beforeEach(async () => {
+    ro = await tempStore('vfs');
+    main = await tempStore('vfs');
+  });
+  afterEach(async () => {
+    await main.cleanup();
+    await ro.cleanup();
+  });
+
+  it('are listed and marked, but cannot be mounted, deleted or applied to', async () => {
+    await ours([...ro.flags, 'create-layer', '--id', 'rol', '-n', 'roname']);
+    const run = (...args: string[]) => ours([...main.flags, '--storage-opt', `vfs.imagestore=${ro.graph}`, ...args]);
+    expect(await run('layer', 'roname')).toEqual({ status: 0, stdout: 'ID: rol\nName: roname\nRead Only: true\n', stderr: '' });
+    expect((await run('layers')).stdout).toBe('rol\n\tname: roname\n');
+    const m = await run('mount', 'rol');
+    expect(m).toMatchObject({ status: 1, stdout: '\n' });
+    expect(m.stderr).toMatch(/mounting read\/only store images is not allowed.* while mounting rol\n$/);
+    expect(await run('delete-layer', 'rol')).toEqual({ status: 1, stdout: '', stderr: 'rol: identifier is not a layer\n' });
+    expect(await run('applydiff', 'rol')).toEqual({ status: 1, stdout: '', stderr: 'layer not known\n' });
+  });
+});
