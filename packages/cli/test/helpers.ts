@@ -25,6 +25,8 @@ export function runBinary(file: string, args: readonly string[], opts: { env?: N
     child.on('close', (code, signal) =>
       resolve({ status: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
     );
+    // A child may exit without reading its stdin (usage errors): that EPIPE is not a test failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
