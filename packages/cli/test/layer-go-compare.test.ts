@@ -132,3 +132,13 @@ describe.each(haveGo ? DRIVERS : [])('layer commands match the Go CLI on %s', (d
     }
   });
 });
+
+describe.skipIf(!haveGo)('layer command help matches the Go CLI', () => {
+  // Options only HEAD has (cli.md §5): dropped from our output before comparing with 1.43.
+  const HEAD_ONLY = /^ {2}--(image-store|transient-store|unshare|quick)\b.*\n/gm;
+  it.each(['import-layer', 'layers', 'mount', 'unmount', 'diff', 'applydiff', 'delete-layer', 'get-layer-data'])('%s --help', async (cmd) => {
+    const [g, t] = await Promise.all([runWithInput(GO_CLI, [cmd, '--help']), oursCLI([cmd, '--help'])]);
+    const strip = (r: Result): Result => ({ ...r, stderr: r.stderr.replace(HEAD_ONLY, '').replace(/--read-only, (--ro, -r +)/, (_, rest: string) => `${rest}${' '.repeat(13)}`) });
+    expect(strip(t)).toEqual(g);
+  });
+});
