@@ -70,6 +70,10 @@ function script(dir: string, driver: string): Step[] {
     { args: ['changes', 'imp'], stderr: true, post: sortLines },
     { args: ['changes', '--json', 'imported'], stderr: true, post: sortJSONChanges },
     { args: ['changes', 'base'], stderr: true },
+    // Names that need Go %q escapes: invalid UTF-8, newline, tab, a non-printable rune.
+    { args: ['import-layer', '--id', 'odd', '-f', path.join(dir, 'odd.tar')], stderr: true },
+    { args: ['changes', 'odd'], stderr: true, post: sortLines },
+    { args: ['changes', '--json', 'odd'], stderr: true, post: sortJSONChanges },
     { args: ['diffsize', 'imp'], stderr: true },
     { args: ['diff', '-u', 'imp'], stderr: true, post: (r) => ({ ...r, stdout: String(r.stdout.length) }) },
     { args: ['diff', '-x', 'imp'], stderr: true },
@@ -115,7 +119,9 @@ describe.each(haveGo ? DRIVERS : [])('layer commands match the Go CLI on %s', (d
       '-c',
       `set -e; cd ${dir}; mkdir -p s/d u/d; printf hello > s/d/f1; printf 'a"b' > 's/f 2'; ln -s d/f1 s/link; printf new > u/d/f3; : > u/.wh.link
        tar --numeric-owner --owner=0 --group=0 -C s -cf sample.tar d 'f 2' link; gzip -k sample.tar
-       tar --numeric-owner --owner=0 --group=0 -C u -cf upper.tar d/f3 .wh.link`,
+       tar --numeric-owner --owner=0 --group=0 -C u -cf upper.tar d/f3 .wh.link
+       mkdir odd; cd odd; printf a > "$(printf 'f\\377x')"; printf b > "$(printf 'new\\nline')"; printf c > "$(printf 'tab\\there \\303\\251')"; printf d > "$(printf 'soft\\302\\255hy')"
+       tar --numeric-owner --owner=0 --group=0 -cf ../odd.tar .`,
     ]);
     const sample = await readFile(path.join(dir, 'sample.tar'));
     const tools: Record<'go' | 'ts', { tool: Tool; dir: string }> = {
