@@ -302,6 +302,9 @@ describe('dedup and the progress line', () => {
   });
 
   it('dedup: hash methods checked, nothing to share prints 0, a clear refusal where extents cannot be shared', async () => {
+    // An empty store: HEAD prints null for layers --json (1.43 printed []), storage-layers [].
+    const [lj, lp, sj] = await Promise.all([run('layers', '--json'), run('layers'), run('storage-layers', '--json')]);
+    expect([lj.stdout, lp.stdout, sj.stdout]).toEqual(['null\n', '', '[]\n']);
     expect(await run('dedup')).toEqual({ status: 0, stdout: 'Deduplicated 0 bytes\n', stderr: '' });
     expect(await run('dedup', '--json', '--hash-method', 'size')).toEqual({ status: 0, stdout: '{"Deduped":0}\n', stderr: '' });
     expect(await run('dedup', '--hash-method', 'sha256sum')).toEqual({ status: 1, stdout: '', stderr: 'invalid hash method: sha256sum\n' });
