@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ArchiveError } from '../common/errors.js';
@@ -39,28 +40,148 @@ function toRecord(line: string): TarSplitRecord {
   return rec;
 }
 
+const LF = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const TYPE_PREFIX = Buffer.from('{"type":');
+const NAME_FIELD = Buffer.from(',"name":"');
+const SIZE_FIELD = Buffer.from(',"size":');
+const PAYLOAD_FIELD = Buffer.from(',"payload":');
+const NULL_VALUE = Buffer.from('null');
+const POSITION_FIELD = Buffer.from(',"position":');
+
+/** Index after `lit` if the bytes at i spell it, else -1. */
+function match(b: Buffer, i: number, end: number, lit: Buffer): number {
+  if (end - i < lit.length) return -1;
+  for (let k = 0; k < lit.length; k++) if (b[i + k] !== lit[k]) return -1;
+  return i + lit.length;
+}
+
+let uintEnd = 0;
+/** A plain JSON non-negative integer (no sign, no leading zero, safe); -1 otherwise. Sets uintEnd. */
+function readUint(b: Buffer, i: number, end: number): number {
+  const start = i;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  const n = i - start;
+  if (n === 0 || n > 15 || (n > 1 && b[start] === 0x30)) return -1;
+  uintEnd = i;
+  return v;
+}
+
+/**
+ * The line shape tar-split writers produce (Go's and ours: fixed field order, names without
+ * escapes), decoded straight from the bytes. Anything else returns undefined and takes the
+ * JSON.parse path, so this only saves time, never changes what is accepted.
+ */
+function fastRecord(b: Buffer, start: number, end: number): TarSplitRecord | undefined {
+  let i = match(b, start, end, TYPE_PREFIX);
+  if (i < 0 || i >= end) return undefined;
+  const t = b[i]!;
+  if (t !== 0x31 && t !== 0x32) return undefined;
+  const type = t === 0x31 ? 1 : 2;
+  i++;
+  let name: Buffer | undefined;
+  let j = match(b, i, end, NAME_FIELD);
+  if (j >= 0) {
+    let k = j;
+    for (; k < end; k++) {
+      const c = b[k]!;
+      if (c === QUOTE) break;
+      if (c < 0x20 || c > 0x7e || c === BACKSLASH) return undefined;
+    }
+    if (k >= end) return undefined;
+    name = Buffer.from(b.subarray(j, k));
+    i = k + 1;
+  }
+  let size = 0;
+  j = match(b, i, end, SIZE_FIELD);
+  if (j >= 0) {
+    size = readUint(b, j, end);
+    if (size < 0) return undefined;
+    i = uintEnd;
+  }
+  i = match(b, i, end, PAYLOAD_FIELD);
+  if (i < 0 || i >= end) return undefined;
+  let payload: Buffer | null = null;
+  if (b[i] === QUOTE) {
+    const k = b.indexOf(QUOTE, i + 1);
+    if (k === -1 || k >= end) return undefined;
+    // Escapes and non-ASCII would decode differently through JSON: leave those to JSON.parse.
+    const text = b.subarray(i + 1, k);
+    if (!isAscii(text) || text.includes(BACKSLASH)) return undefined;
+    payload = Buffer.from(text.toString('latin1'), 'base64');
+    i = k + 1;
+  } else {
+    i = match(b, i, end, NULL_VALUE);
+    if (i < 0) return undefined;
+  }
+  i = match(b, i, end, POSITION_FIELD);
+  if (i < 0) return undefined;
+  const position = readUint(b, i, end);
+  if (position < 0) return undefined;
+  i = uintEnd;
+  if (b[i] !== 0x7d) return undefined;
+  for (i++; i < end; i++) if (b[i] !== 0x20 && b[i] !== 0x09 && b[i] !== 0x0d) return undefined;
+  const rec: TarSplitRecord = { type, size, payload, position };
+  if (name !== undefined) rec.name = name;
+  return rec;
+}
+
+/** One line (without its newline): a record, or undefined for a blank line. */
+function lineRecord(b: Buffer, start: number, end: number): TarSplitRecord | undefined {
+  const fast = fastRecord(b, start, end);
+  if (fast !== undefined) return fast;
+  if (b.toString('latin1', start, end).trim() === '') return undefined;
+  return toRecord(b.toString('utf8', start, end));
+}
+
 /** Parses a gzip'd tar-split stream into records, one line at a time (bounded memory). */
 export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TarSplitRecord> {
-  const gz = createGunzip();
+  const gz = createGunzip({ chunkSize: 256 * 1024 }); // fewer, larger pieces: the per-chunk stream overhead dominated
   const src = tarSplitGz instanceof Uint8Array ? Readable.from([tarSplitGz]) : Readable.from(tarSplitGz, { objectMode: false });
   src.on('error', (e) => gz.destroy(e));
   src.pipe(gz);
-  let carry = '';
+  // Pieces of a line not yet ended. gunzip never rewrites a chunk it handed out, so views are safe.
+  let partial: Buffer[] = [];
   try {
     for await (const chunk of gz as AsyncIterable<Buffer>) {
-      carry += chunk.toString('latin1'); // JSON text is ASCII-safe except names; re-decoded below
-      let nl: number;
-      while ((nl = carry.indexOf('\n')) !== -1) {
-        const line = carry.slice(0, nl);
-        carry = carry.slice(nl + 1);
-        if (line.trim() !== '') yield toRecord(Buffer.from(line, 'latin1').toString('utf8'));
+      let nl = chunk.indexOf(LF);
+      if (nl === -1) {
+        partial.push(chunk);
+        continue;
       }
+      let start = 0;
+      if (partial.length > 0) {
+        partial.push(chunk.subarray(0, nl));
+        const line = Buffer.concat(partial);
+        partial = [];
+        const rec = lineRecord(line, 0, line.length);
+        if (rec !== undefined) yield rec;
+        start = nl + 1;
+        nl = chunk.indexOf(LF, start);
+      }
+      while (nl !== -1) {
+        const rec = lineRecord(chunk, start, nl);
+        if (rec !== undefined) yield rec;
+        start = nl + 1;
+        nl = chunk.indexOf(LF, start);
+      }
+      if (start < chunk.length) partial.push(chunk.subarray(start));
     }
   } catch (e) {
     if (e instanceof ArchiveError) throw e;
     throw new ArchiveError('ERR_TARSPLIT_CORRUPT', `invalid tar-split stream: ${(e as Error).message}`, { cause: e });
   }
-  if (carry.trim() !== '') yield toRecord(Buffer.from(carry, 'latin1').toString('utf8'));
+  if (partial.length > 0) {
+    const line = Buffer.concat(partial);
+    const rec = lineRecord(line, 0, line.length);
+    if (rec !== undefined) yield rec;
+  }
 }
 
 /** Opens a member's file in the first dir that has it (in-root lookup, final component not followed). */
