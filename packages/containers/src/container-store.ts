@@ -15,6 +15,7 @@ import {
   assertStorableID,
   atomicWriteFile,
   writeBigDataFile,
+  bigDataFileName,
   bigDataPath,
   dedupeNames,
   encodeGoJSON,
@@ -305,6 +306,7 @@ class ContainerView implements ContainerWriter {
   }
 
   async bigData(ref: string, key: string): Promise<Buffer> {
+    bigDataFileName(key, "can't retrieve container big data value for empty name"); // Go's wording and order
     const store = this.s();
     const rec = store.find(ref);
     const file = bigDataPath(store.objectDir(rec.id), key);
@@ -317,8 +319,8 @@ class ContainerView implements ContainerWriter {
   }
 
   async bigDataSize(ref: string, key: string): Promise<number> {
+    bigDataFileName(key, "can't retrieve size of container big data with empty name"); // Go's wording and order
     const rec = this.s().find(ref);
-    bigDataPath('', key); // validates the key
     if (Object.hasOwn(rec.bigDataSizes, key)) return rec.bigDataSizes[key]!;
     try {
       return (await this.bigData(ref, key)).length;
@@ -329,8 +331,8 @@ class ContainerView implements ContainerWriter {
   }
 
   bigDataDigest(ref: string, key: string): string {
+    bigDataFileName(key, "can't retrieve digest of container big data value with empty name"); // Go's wording and order
     const rec = this.s().find(ref);
-    bigDataPath('', key);
     if (!Object.hasOwn(rec.bigDataDigests, key)) throw new DigestUnknownError(key);
     return rec.bigDataDigests[key]!;
   }
@@ -461,6 +463,7 @@ class ContainerView implements ContainerWriter {
   }
 
   async setBigData(ref: string, key: string, data: Uint8Array | string): Promise<void> {
+    bigDataFileName(key, "can't set empty name for container big data item"); // Go checks the key before the container
     const store = this.s();
     const rec = store.find(ref);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -98,7 +98,10 @@ describe('operations', () => {
     const c = await s.create({ names: ['web', 'web'], image: 'img', layer: 'L', flags: { MountLabel: '', ProcessLabel: '' } });
     expect(c.id).toMatch(/^[0-9a-f]{64}$/);
     expect(c.names).toEqual(['web']);
-    await expect(s.create({ id: c.id, layer: 'L2' })).rejects.toMatchObject({ code: 'ERR_DUPLICATE_ID' });
+    await expect(s.create({ id: c.id, layer: 'L2' })).rejects.toMatchObject({
+      code: 'ERR_DUPLICATE_ID',
+      message: 'that ID is already in use', // Go's text (cli.md §3.18)
+    });
     await expect(s.create({ names: ['web'], layer: 'L2' })).rejects.toMatchObject({
       code: 'ERR_DUPLICATE_NAME',
       message: `the container name "web" is already in use by ${c.id}. You have to remove that container to be able to reuse that name: that name is already in use`,
@@ -142,7 +145,19 @@ describe('operations', () => {
     expect(await s.bigDataSize('c1', 'Config/Blob')).toBe(blob.length);
     expect(await s.bigDataDigest('c1', 'manifest')).toBe(digestOf('m'));
     expect(await s.bigDataNames('c1')).toEqual(['Config/Blob', 'manifest']);
-    await expect(s.setBigData('c1', '', 'x')).rejects.toMatchObject({ code: 'ERR_INVALID_BIG_DATA_KEY' });
+    // Go's texts for an empty key (cli.md §3.5-3.8), checked before the container is looked up.
+    const sentinel = ': not a valid name for a big data item';
+    for (const ref of ['c1', 'c9']) {
+      await expect(s.setBigData(ref, '', 'x')).rejects.toMatchObject({
+        code: 'ERR_INVALID_BIG_DATA_KEY',
+        message: "can't set empty name for container big data item" + sentinel,
+      });
+      await expect(s.bigData(ref, '')).rejects.toMatchObject({ message: "can't retrieve container big data value for empty name" + sentinel });
+      await expect(s.bigDataSize(ref, '')).rejects.toMatchObject({ message: "can't retrieve size of container big data with empty name" + sentinel });
+      await expect(s.bigDataDigest(ref, '')).rejects.toMatchObject({
+        message: "can't retrieve digest of container big data value with empty name" + sentinel,
+      });
+    }
     await expect(s.bigData('c1', 'nope')).rejects.toMatchObject({ code: 'ERR_BIG_DATA_UNKNOWN' });
     await expect(s.bigDataSize('c1', 'nope')).rejects.toMatchObject({ code: 'ERR_SIZE_UNKNOWN' });
     await expect(s.bigDataDigest('c1', 'nope')).rejects.toMatchObject({ code: 'ERR_DIGEST_UNKNOWN' });

@@ -15,6 +15,7 @@ import {
   assertStorableID,
   writeBigDataFile,
   dedupeNames as dedupe,
+  bigDataFileName,
   bigDataPath,
   readRecordArray,
   writeRecordArray,
@@ -469,9 +470,9 @@ class ImageView implements ImageWriter {
   }
 
   async setBigData(ref: string, key: string, data: Uint8Array | string, opts: SetBigDataOptions = {}): Promise<void> {
+    bigDataFileName(key, "can't set empty name for image big data item"); // Go checks the key before the image
     const store = this.s();
     const rec = store.find(ref);
-    bigDataPath(store.objectDir(rec.id), key); // refuses bad keys before anything is computed
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const digest = isManifestKey(key) ? await (opts.digestManifest ?? sha256)(bytes) : sha256(bytes);
     if (!isValidDigest(digest)) {

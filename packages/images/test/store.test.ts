@@ -88,7 +88,10 @@ describe('operations', () => {
     expect(a.names).toEqual(['a', 'b']);
     expect(a.namesHistory).toEqual([]);
     expect(Math.abs(a.created.toDate().getTime() - Date.now())).toBeLessThan(5000);
-    await expect(s.create({ id: a.id })).rejects.toMatchObject({ code: 'ERR_DUPLICATE_ID' });
+    await expect(s.create({ id: a.id })).rejects.toMatchObject({
+      code: 'ERR_DUPLICATE_ID',
+      message: `an image with ID "${a.id}" already exists: that ID is already in use`, // Go's text (cli.md §3.17)
+    });
     await expect(s.create({ names: ['b'] })).rejects.toMatchObject({
       code: 'ERR_DUPLICATE_NAME',
       message: `image name "b" is already associated with image "${a.id}": that name is already in use`,
@@ -157,7 +160,13 @@ describe('operations', () => {
   it('refuses bad big-data keys and reports missing items', async () => {
     const s = await open();
     await s.create({ id: 'img' });
-    await expect(s.setBigData('img', '', 'x')).rejects.toMatchObject({ code: 'ERR_INVALID_BIG_DATA_KEY' });
+    // Go's text (cli.md §3.36), and the key is checked before the image is looked up.
+    for (const ref of ['img', 'nosuch']) {
+      await expect(s.setBigData(ref, '', 'x')).rejects.toMatchObject({
+        code: 'ERR_INVALID_BIG_DATA_KEY',
+        message: "can't set empty name for image big data item: not a valid name for a big data item",
+      });
+    }
     await expect(s.setBigData('img', '..', 'x')).rejects.toMatchObject({ code: 'ERR_INVALID_BIG_DATA_KEY' });
     await expect(s.setBigData('img', 'manifest', 'x', { digestManifest: () => 'nope' })).rejects.toMatchObject({
       code: 'ERR_INVALID_DIGEST',

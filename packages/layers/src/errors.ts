@@ -57,11 +57,11 @@ export class InvalidLayerIDError extends LayerStoreError {
   }
 }
 
-/** Deleting a layer that other layers build on (upstream `ErrLayerHasChildren`). */
+/** Deleting a layer that other layers build on (upstream `ErrLayerHasChildren`, worded as Go's store.DeleteLayer). */
 export class LayerHasChildrenError extends LayerStoreError {
   readonly child: string;
   constructor(id: string, child: string) {
-    super('ERR_LAYER_HAS_CHILDREN', `layer ${id} used by layer ${child}: layer has children`);
+    super('ERR_LAYER_HAS_CHILDREN', `used by layer ${child}: layer has children`);
     this.child = child;
   }
 }

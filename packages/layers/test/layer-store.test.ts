@@ -48,7 +48,12 @@ describe('LayerStore (vfs)', () => {
   it('refuses duplicate IDs and names, unknown parents and unusable IDs with typed errors', async () => {
     const a = await env.store.create({ id: 'a'.repeat(64), names: ['taken'] });
     await expect(env.store.create({ id: a.id })).rejects.toBeInstanceOf(DuplicateLayerIDError);
-    await expect(env.store.create({ names: ['taken'] })).rejects.toMatchObject({ code: 'ERR_DUPLICATE_NAME' });
+    // Go's layer store returns its bare sentinels (cli.md §3.15).
+    await expect(env.store.create({ id: a.id })).rejects.toMatchObject({ code: 'ERR_DUPLICATE_ID', message: 'that ID is already in use' });
+    await expect(env.store.create({ names: ['taken'] })).rejects.toMatchObject({
+      code: 'ERR_DUPLICATE_NAME',
+      message: 'that name is already in use',
+    });
     await expect(env.store.create({ names: ['taken'] })).rejects.toBeInstanceOf(DuplicateLayerNameError);
     await expect(env.store.create({ parent: 'nosuch' })).rejects.toMatchObject({ code: 'ERR_LAYER_UNKNOWN', message: 'layer not known' });
     for (const id of ['../x', '.hidden', 'a b', '', 'l', 'layers.json', `${a.id}.tar-split.gz`]) {
@@ -193,7 +198,10 @@ describe('LayerStore (vfs)', () => {
     const child = await env.store.create({ parent: 'b' });
     await env.store.setBigData('b', 'some-key', Buffer.from('data'));
     await expect(env.store.delete('b')).rejects.toBeInstanceOf(LayerHasChildrenError);
-    await expect(env.store.delete('b')).rejects.toMatchObject({ code: 'ERR_LAYER_HAS_CHILDREN' });
+    await expect(env.store.delete('b')).rejects.toMatchObject({
+      code: 'ERR_LAYER_HAS_CHILDREN',
+      message: `used by layer ${child.id}: layer has children`, // Go's text (cli.md §3.21)
+    });
     await env.store.delete(child.id);
     await env.store.delete('b');
     expect(await env.store.layers()).toEqual([]);
@@ -256,7 +264,13 @@ describe('LayerStore (vfs)', () => {
       code: 'ERR_BIG_DATA_UNKNOWN',
       message: `locating item named "missing" for layer with ID "${layer.id}": file does not exist`,
     });
-    await expect(env.store.setBigData(layer.id, '', Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_INVALID_BIG_DATA_KEY' });
+    // Go's text, and the key is checked before the layer is looked up.
+    for (const ref of [layer.id, 'nosuch']) {
+      await expect(env.store.setBigData(ref, '', Buffer.from('x'))).rejects.toMatchObject({
+        code: 'ERR_INVALID_BIG_DATA_KEY',
+        message: "can't set empty name for layer big data item: not a valid name for a big data item",
+      });
+    }
   });
 
   it('moves a name from one layer to another, and sets metadata and flags', async () => {

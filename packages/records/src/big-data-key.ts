@@ -8,9 +8,14 @@ const PLAIN_KEY_RE = /^[a-z0-9.]+$/;
  * `a-z 0-9 .`, otherwise `=` + standard base64 of its UTF-8 bytes. Go then joins it with path
  * cleaning, which drops trailing `/`; we do the same. Keys Go would write outside the object
  * directory (`.`, `..`, an inner `/` in the base64 text) are refused instead.
+ * An empty key fails with Go's ErrInvalidBigDataName text, after `emptyKeyContext` when given (Go
+ * words it per call, e.g. "can't set empty name for image big data item").
  */
-export function bigDataFileName(key: string): string {
-  if (key === '') throw new InvalidBigDataKeyError("can't use an empty name for a big data item");
+export function bigDataFileName(key: string, emptyKeyContext?: string): string {
+  if (key === '') {
+    const sentinel = 'not a valid name for a big data item';
+    throw new InvalidBigDataKeyError(emptyKeyContext === undefined ? sentinel : `${emptyKeyContext}: ${sentinel}`);
+  }
   if (PLAIN_KEY_RE.test(key)) {
     if (key === '.' || key === '..') throw new InvalidBigDataKeyError(`big data key ${JSON.stringify(key)} names a directory`);
     return key;
@@ -23,6 +28,6 @@ export function bigDataFileName(key: string): string {
 }
 
 /** The full path of a big-data item of the object whose directory is `objectDir`. */
-export function bigDataPath(objectDir: string, key: string): string {
-  return path.join(objectDir, bigDataFileName(key));
+export function bigDataPath(objectDir: string, key: string, emptyKeyContext?: string): string {
+  return path.join(objectDir, bigDataFileName(key, emptyKeyContext));
 }

@@ -59,9 +59,12 @@ export class UnsupportedValueError extends RecordsError {
   }
 }
 
-/** A write was attempted through a store opened read-only (additional image stores). */
+/**
+ * A write was attempted through a store opened read-only (additional image stores). Worded as Go
+ * wraps ErrStoreIsReadOnly: the context first, then the sentinel text.
+ */
 export class ReadOnlyStoreError extends RecordsError {
   constructor(what: string) {
-    super('ERR_READ_ONLY_STORE', `called a write method on a read-only store: ${what}`);
+    super('ERR_READ_ONLY_STORE', `${what}: called a write method on a read-only store`);
   }
 }

@@ -3,17 +3,26 @@ import { RecordsError } from './errors.js';
 /** The kinds of record stores, used in messages. */
 export type RecordKind = 'layer' | 'image' | 'container';
 
-/** An ID given to a create call is already taken (Go ErrDuplicateID: "that ID is already in use"). */
+/**
+ * An ID given to a create call is already taken (Go ErrDuplicateID: "that ID is already in use").
+ * Go wraps it with context only for images; layers and containers return the bare sentinel.
+ */
 export class DuplicateIDError extends RecordsError {
   constructor(
     readonly kind: RecordKind,
     readonly id: string,
   ) {
-    super('ERR_DUPLICATE_ID', `a ${kind} with ID ${JSON.stringify(id)} already exists: that ID is already in use`);
+    super(
+      'ERR_DUPLICATE_ID',
+      kind === 'image' ? `an image with ID ${JSON.stringify(id)} already exists: that ID is already in use` : 'that ID is already in use',
+    );
   }
 }
 
-/** A name given to a create call belongs to another record (Go ErrDuplicateName). */
+/**
+ * A name given to a create call belongs to another record (Go ErrDuplicateName). Go's layer store
+ * returns the bare sentinel; images add which image has the name (containers pass their own text).
+ */
 export class DuplicateNameError extends RecordsError {
   constructor(
     readonly kind: RecordKind,
@@ -23,7 +32,10 @@ export class DuplicateNameError extends RecordsError {
   ) {
     super(
       'ERR_DUPLICATE_NAME',
-      message ?? `${kind} name ${JSON.stringify(recordName)} is already associated with ${kind} ${JSON.stringify(ownerID)}: that name is already in use`,
+      message ??
+        (kind === 'layer'
+          ? 'that name is already in use'
+          : `${kind} name ${JSON.stringify(recordName)} is already associated with ${kind} ${JSON.stringify(ownerID)}: that name is already in use`),
     );
   }
 }

@@ -20,13 +20,22 @@ describe('bigDataFileName (on-disk.md §1.5)', () => {
   });
 
   it.each([
-    ['', 'empty'],
+    ['', 'not a valid name for a big data item'],
     ['.', 'directory'],
     ['..', 'directory'],
     ['\u00ff\u00ff\u00ffA', 'directory part'], // base64 w7/Dv8O/QQ== has inner slashes
   ])('refuses %j', (key, message) => {
     expect(() => bigDataFileName(key)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_BIG_DATA_KEY' }));
     expect(() => bigDataFileName(key)).toThrow(message);
+  });
+
+  it('words an empty key as Go does, after the caller\'s context (cli.md §3.8)', () => {
+    expect(() => bigDataFileName('')).toThrow(/^not a valid name for a big data item$/);
+    expect(() => bigDataPath('/x', '', "can't set empty name for image big data item")).toThrow(
+      /^can't set empty name for image big data item: not a valid name for a big data item$/,
+    );
+    // The context is for the empty key only.
+    expect(() => bigDataFileName('..', 'ctx')).toThrow(/^big data key "\.\." names a directory$/);
   });
 
   it('joins into the object directory', () => {
