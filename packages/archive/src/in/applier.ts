@@ -111,6 +111,8 @@ export class Applier {
     }
     this.seen.add(dupKey);
     const parts = cleanComponents(e.name);
+    // keyOf(parts) equals Go's clean key unless that one is rooted or climbs above the top.
+    const key = dupKey.charCodeAt(0) === 0x2f || dupKey === '.' || dupKey === '..' || dupKey.startsWith('../') ? keyOf(parts) : dupKey;
     const base = parts[parts.length - 1];
     if (base === undefined || !startsWith(base, WH)) {
       this.uids.add(e.uid);
@@ -127,7 +129,7 @@ export class Applier {
       if (this.overlay) this.overlayWhiteout(e, parts);
       else this.deleteWhiteout(parts);
     } else {
-      crc = await this.create(e, parts);
+      crc = await this.create(e, parts, key);
     }
     if (this.split !== undefined) {
       if (crc === null && e.dataSize > 0) crc = await this.skipData();
@@ -212,7 +214,7 @@ export class Applier {
     return false;
   }
 
-  private async create(e: TarEntry, parts: Buffer[]): Promise<Buffer | null> {
+  private async create(e: TarEntry, parts: Buffer[], key: string): Promise<Buffer | null> {
     const [uid, gid] = this.hostIDs(e);
     const at: At = { dfd: this.parent(parts), name: parts[parts.length - 1]! };
     let crc: Buffer | null = null;
@@ -233,7 +235,7 @@ export class Applier {
         this.device(e, at, uid, gid);
         break;
     }
-    if (!this.overlay) this.unpacked.add(keyOf(parts));
+    if (!this.overlay) this.unpacked.add(key);
     return crc;
   }
 

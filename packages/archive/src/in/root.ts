@@ -11,6 +11,12 @@ const SLASH = Buffer.from('/');
 /** Called after a missing parent directory was created (e.g. to chown it). */
 export type OnParentCreated = (dirFd: number, name: Buffer) => void;
 
+function sameParts(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (!a[i]!.equals(b[i]!)) return false;
+  return true;
+}
+
 /** keys[i] is the cache key of the first i components. */
 function prefixKeys(parts: readonly Buffer[]): string[] {
   const keys = [''];
@@ -43,6 +49,12 @@ export class Root {
   private readonly prefixes = new Map<number, Buffer>();
   private readonly retired: number[] = [];
   private readonly setgid = new Map<number, boolean>();
+  /** The last dir() answer: consecutive entries mostly share a directory (no key string then). */
+  private lastParts: readonly Buffer[] = [];
+  private lastFd = -1;
+  /** Bumped whenever cached fds are dropped, which invalidates lastParts/lastFd. */
+  private generation = 0;
+  private lastGeneration = -1;
 
   private constructor(
     readonly path: string,
@@ -80,6 +92,17 @@ export class Root {
    */
   dir(parts: Buffer[], onCreate?: OnParentCreated): number {
     if (parts.length === 0) return this.fd;
+    if (this.lastGeneration === this.generation && sameParts(parts, this.lastParts)) return this.lastFd;
+    const fd = this.lookup(parts, onCreate);
+    if (this.cache.size <= CACHE_LIMIT) {
+      this.lastParts = parts;
+      this.lastFd = fd;
+      this.lastGeneration = this.generation;
+    }
+    return fd;
+  }
+
+  private lookup(parts: Buffer[], onCreate?: OnParentCreated): number {
     if (this.cache.size > CACHE_LIMIT) this.evict();
     const hit = this.cache.get(parts.length === 1 ? parts[0]!.toString('latin1') : parts.map((p) => p.toString('latin1')).join('/'));
     if (hit !== undefined) return hit; // the usual case: the previous entry's directory
@@ -135,6 +158,7 @@ export class Root {
 
   /** Forgets the oldest half of the cached fds (depth-first tars rarely come back to them). */
   private evict(): void {
+    this.generation++;
     let n = this.cache.size >> 1;
     for (const [k, fd] of this.cache) {
       if (n-- <= 0) break;
@@ -148,6 +172,7 @@ export class Root {
    * symlink. The fds stay open (a caller may still hold one) until `collect()`.
    */
   dropCache(): void {
+    this.generation++;
     for (const fd of this.cache.values()) this.retired.push(fd);
     this.cache.clear();
   }

@@ -23,6 +23,8 @@ export interface RawSink {
 }
 
 const TRAILING_SEGMENT = 1 << 20;
+/** Shared by every entry without a link name (never written to). */
+const NO_LINK = Buffer.alloc(0);
 
 /**
  * Byte-exact streaming tar reader (Go archive/tar semantics, layer-diff.md §1.3).
@@ -163,7 +165,8 @@ export class TarReader {
     }
     if (prefix !== undefined && prefix.length > 0) name = Buffer.concat([prefix, Buffer.from('/'), name]);
     else name = Buffer.from(name); // copy: the header view dies with its chunk
-    let linkname: Buffer = Buffer.from(field(b, 157, 100));
+    const rawLink = field(b, 157, 100);
+    let linkname: Buffer = rawLink.length === 0 ? NO_LINK : Buffer.from(rawLink); // copy: the header view dies with its chunk
     let mode = numeric(b, 100, 8, 'mode');
     let uid = numeric(b, 108, 8, 'uid');
     let gid = numeric(b, 116, 8, 'gid');
