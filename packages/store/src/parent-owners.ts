@@ -9,8 +9,9 @@ export interface ParentOwners {
   gids: number[];
 }
 
+/** Go's idtools.ToContainer: an empty map is the identity, so it maps every ID. */
 function mapped(maps: readonly IDMap[], hostID: number): boolean {
-  return maps.some((m) => hostID >= m.hostID && hostID < m.hostID + m.size);
+  return maps.length === 0 || maps.some((m) => hostID >= m.hostID && hostID < m.hostID + m.size);
 }
 
 /**

@@ -252,6 +252,10 @@ for (const drv of drivers) {
       expect((await store.listImages()).map((i) => i.names[0])).toEqual(['roimg']);
       await expect(store.setNames('roimg', ['x'])).rejects.toBeInstanceOf(ReadOnlyStoreError);
       await expect(store.mount('rol')).rejects.toBeInstanceOf(ReadOnlyStoreError);
+      await expect(store.mount('rol')).rejects.toMatchObject({
+        code: 'ERR_READ_ONLY_STORE',
+        message: 'mounting read/only store images is not allowed: called a write method on a read-only store', // cli.md §3.50
+      });
       await expect(store.deleteImage('roimg')).rejects.toBeInstanceOf(NotFoundError);
     });
 
@@ -311,6 +315,21 @@ for (const drv of drivers) {
       // The directories above the mount point are root's, which the map does not cover.
       expect(await store.layerParentOwners(mapped.id)).toEqual({ uids: [0], gids: [0] });
       await store.unmount(mapped.id);
+    });
+
+    it('parent owners: an empty ID map is the identity, as in Go (only the other map reports owners)', async () => {
+      const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      const uidOnly = await store.createLayer({ uidMap: map });
+      const gidOnly = await store.createLayer({ gidMap: map });
+      expect(uidOnly.gidMap).toEqual([]);
+      for (const layer of [uidOnly, gidOnly]) await store.mount(layer.id);
+      try {
+        // Checked against /usr/bin/containers-storage: `{"ID":"u","UIDs":[0],"GIDs":null}`.
+        expect(await store.layerParentOwners(uidOnly.id)).toEqual({ uids: [0], gids: [] });
+        expect(await store.layerParentOwners(gidOnly.id)).toEqual({ uids: [], gids: [0] });
+      } finally {
+        for (const layer of [uidOnly, gidOnly]) await store.unmount(layer.id);
+      }
     });
 
     it('driver-only layers: createStorageLayer shows in storageLayers, not in layers', async () => {
