@@ -103,7 +103,7 @@ export async function compareClis(o) {
     const log = createWriteStream(join(o.outDir, 'startup.log'));
     for (const driver of o.drivers) {
       console.log(`\n=== startup (hyperfine, ${o.startupRuns} runs): ${driver}`);
-      const results = await measureStartup({ driver, ours: ['node', o.oursJs], go: [o.goBin], workDir: o.workDir, outDir: o.outDir, runs: o.startupRuns, logStream: log });
+      const results = await measureStartup({ driver, ours: [process.execPath, o.oursJs], go: [o.goBin], workDir: o.workDir, outDir: o.outDir, runs: o.startupRuns, logStream: log });
       for (const r of results) if (r.error) console.log(`startup ${r.label}: ${r.error}`);
     }
     log.end();
