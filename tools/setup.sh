@@ -6,13 +6,16 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 need_apt=()
-command -v containers-storage >/dev/null || need_apt+=(containers-storage)
+[ -x /usr/bin/containers-storage ] || need_apt+=(containers-storage)
 command -v fuse-overlayfs >/dev/null || need_apt+=(fuse-overlayfs)
 command -v zstd >/dev/null || need_apt+=(zstd)
 command -v xz >/dev/null || need_apt+=(xz-utils)
 command -v bzip2 >/dev/null || need_apt+=(bzip2)
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v debootstrap >/dev/null || need_apt+=(debootstrap)
+command -v hyperfine >/dev/null || need_apt+=(hyperfine)
+command -v script >/dev/null || need_apt+=(bsdutils)
+command -v unshare >/dev/null || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   apt-get update -qq
