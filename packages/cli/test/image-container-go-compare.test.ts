@@ -153,12 +153,7 @@ function withoutHeadGlobals(r: Result): Result {
  * Library error texts that differ from Go's; reported to the owning packages, compared here
  * once they are fixed (the test logs them meanwhile instead of failing on another package's text).
  */
-const LIBRARY_TEXT_DIFFERENCES = new Map<string, string>([
-  ['create-image --id img1', 'records DuplicateIDError says "a image" (Go: "an image")'],
-  ['setimagedata img1 ', 'empty big-data key: Go "can\'t set empty name for image big data item: not a valid name for a big data item"'],
-  ['set-container-data ctr1 ', 'empty big-data key: Go "can\'t set empty name for container big data item: not a valid name for a big data item"'],
-  ['create-container --id ctr1 img1', 'duplicate container ID: Go prints only "that ID is already in use" (cli.md §3.18)'],
-]);
+const LIBRARY_TEXT_DIFFERENCES = new Map<string, string>([]);
 
 /** Behaviour of the Store (not the CLI) that differs from Go's; reported to its owner. */
 const STORE_DIFFERENCES = new Map<string, string>([

@@ -106,8 +106,8 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
   it('create and import failures: clashes, unknown parent, bad ID maps, missing file, junk input leaves no layer', async () => {
     await run('create-layer', '--id', 'base', '-n', 'b1');
     // Go prints the sentinel alone; the store adds the ID in front (reported to its owner).
-    expect(await run('create-layer', '--id', 'base')).toEqual({ status: 1, stdout: '', stderr: expect.stringMatching(/that ID is already in use\n$/) });
-    expect(await run('create-layer', '-n', 'b1')).toEqual({ status: 1, stdout: '', stderr: expect.stringMatching(/that name is already in use\n$/) });
+    expect(await run('create-layer', '--id', 'base')).toEqual({ status: 1, stdout: '', stderr: 'that ID is already in use\n' });
+    expect(await run('create-layer', '-n', 'b1')).toEqual({ status: 1, stdout: '', stderr: 'that name is already in use\n' });
     expect(await run('create-layer', 'nosuch')).toEqual({ status: 1, stdout: '', stderr: 'layer not known\n' });
     expect(await run('create-layer', '--uidmap', '0:1')).toEqual({
       status: 1,
@@ -277,10 +277,10 @@ describe.each(DRIVERS)('layer commands on %s', (driver) => {
     expect(await run('delete-layer', 'b1', 'nosuch', 'l1')).toEqual({
       status: 1,
       stdout: '',
-      stderr: expect.stringMatching(/^b1: (layer base )?used by layer top: layer has children\nnosuch: identifier is not a layer\n$/),
+      stderr: expect.stringMatching(/^b1: used by layer top: layer has children\nnosuch: identifier is not a layer\n$/),
     });
     const json = JSON.parse((await run('deletelayer', '--json', 'base', 'top')).stdout);
-    expect(json).toEqual({ base: expect.stringMatching(/used by layer top: layer has children$/), top: '' });
+    expect(json).toEqual({ base: 'used by layer top: layer has children', top: '' });
     expect((await run('layers', '-q')).stdout).toBe('base\n');
     expect(await run('delete-layer', 'base')).toEqual({ status: 0, stdout: '', stderr: '' });
     expect((await run('delete-layer')).stdout).toMatch(/^delete-layer: more arguments required\.\n/);

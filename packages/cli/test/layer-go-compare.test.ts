@@ -93,8 +93,7 @@ function script(dir: string, driver: string): Step[] {
     { args: ['unmount', '--json', 'base', 'nosuch'], stderr: true },
     { args: ['mounted', '--json', 'base'], stderr: true },
     { args: ['delete-layer', '--json', 'nosuch', 'imp'], stderr: true },
-    // Go 1.43 words "has children" as "used by layer <child>: …"; our layer store adds "layer <id> " in front.
-    { args: ['delete-layer', 'base'] },
+    { args: ['delete-layer', 'base'], stderr: true },
     { args: ['layers', '-t'], stderr: true },
   ];
 }
