@@ -28,5 +28,7 @@ async function main(): Promise<never> {
 }
 
 // Library worker threads may load this very file when everything is bundled into it (npx
-// package): only the main thread runs the command.
+// package): only the main thread runs the command. The libraries are imported lazily, so a
+// worker evaluates them here to reach their worker entry points.
 if (isMainThread) await main();
+else await import('@cs/store');

@@ -6,8 +6,8 @@ import { applyStoreDefaults, defineGlobals, HELP_FLAG, readGlobals, selectsStore
 import { createLogger } from './logging.js';
 import { goErrorText } from './go-errors.js';
 import { goList, ProcessOutput, type Output } from './output.js';
+import { loadRecords } from './libraries.js';
 import { isRootless, USERNS_MARKER } from './rootless.js';
-import { reexecInUserNamespace } from './unshare.js';
 import { printCommandUsage, printGlobalUsage } from './usage.js';
 
 /** Hooks for tests and embedding; every field defaults to the real process's. */
@@ -88,7 +88,7 @@ export async function run(argv: readonly string[], io: Output, opts: RunOptions 
   }
   current = readGlobals(cmdFlags, current);
 
-  if (current.unshare && !env[USERNS_MARKER]) return reexecInUserNamespace(argv, io, env);
+  if (current.unshare && !env[USERNS_MARKER]) return (await import('./unshare.js')).reexecInUserNamespace(argv, io, env);
 
   const log = createLogger(io, current.debug);
   const so = current.store;
@@ -98,7 +98,8 @@ export async function run(argv: readonly string[], io: Output, opts: RunOptions 
   log.debug(`Driver Options: ${goList(so.driverOptions ?? [])}`);
 
   const { Store } = await import('@cs/store');
-  if (io instanceof ProcessOutput && io.encoder === null) io.encoder = (await import('@cs/records')).encodeGoJSON;
+  const records = await loadRecords();
+  if (io instanceof ProcessOutput && io.encoder === null) io.encoder = records.encodeGoJSON;
   let store: Store;
   try {
     store = await Store.open(so);

@@ -62,6 +62,17 @@ describe('goQuoteBytes (changes paths)', () => {
     expect(goQuoteBytes(Buffer.from('/\u00ad\u2028\u{e0001}'))).toBe('"/\\u00ad\\u2028\\U000e0001"');
     expect(goQuoteBytes(Buffer.from([0x2f, 0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]))).toBe('"/\\xff\\xc3(\\xed\\xa0\\x80"');
   });
+
+  it('keeps plain runs intact around escapes and reads only the view it is given', () => {
+    expect(goQuoteBytes(Buffer.from(''))).toBe('""');
+    expect(goQuoteBytes(Buffer.from('\nabc'))).toBe('"\\nabc"');
+    expect(goQuoteBytes(Buffer.from('abc\n'))).toBe('"abc\\n"');
+    expect(goQuoteBytes(Buffer.from([0x61, 0x62, 0xff, 0x63, 0x64]))).toBe('"ab\\xffcd"');
+    expect(goQuoteBytes(Buffer.from('/usr/share/doc/é/x y~'))).toBe('"/usr/share/doc/é/x y~"');
+    // A view into a bigger buffer: the bytes around it must not leak into the text.
+    const whole = Buffer.from('XX/a\tb"YY');
+    expect(goQuoteBytes(whole.subarray(2, whole.length - 2))).toBe('"/a\\tb\\""');
+  });
 });
 
 describe('idMapsFromFlags', () => {

@@ -3,7 +3,7 @@ import type { IDMap, Layer, Store } from '@cs/store';
 import { CommandError, defineCommand, JSON_FLAG, stringFlag } from '../command.js';
 import { goErrorText } from '../go-errors.js';
 import type { Output } from '../output.js';
-import { copyWithTar, type OwnerMapping } from './ic-copy-tree.js';
+import type { OwnerMapping } from './ic-copy-tree.js';
 
 /** Go strconv.ParseUint(s, 10, 32) with its error text. */
 function parseUint32(s: string): number {
@@ -90,6 +90,8 @@ export default defineCommand({
   async action({ store, args, flags, out }) {
     const chown = parseChown(flags.chown);
     const mounted: string[] = [];
+    // The copier (and the native @cs/sys it calls) is loaded only by this command.
+    const { copyWithTar } = await import('./ic-copy-tree.js');
     try {
       const dest = await place(store, args[args.length - 1]!, mounted);
       for (const spec of args.slice(0, -1)) {

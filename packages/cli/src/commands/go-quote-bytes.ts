@@ -9,19 +9,33 @@ const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
 export function goQuoteBytes(bytes: Uint8Array): string {
   let out = '"';
   let i = 0;
+  let run = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
+    // Printable ASCII other than `"` and `\` stays as is; such runs (nearly every file name) are
+    // decoded at once instead of rune by rune (`changes` of a big layer quotes thousands of paths).
+    if (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c) {
+      i++;
+      continue;
+    }
+    if (run < i) out += textOf(bytes, run, i, 'latin1');
     const len = runeLength(bytes, i);
     if (len === 0) {
       out += `\\x${HEX[b >> 4]}${HEX[b & 15]}`;
       i++;
-      continue;
+    } else {
+      out += escapeRune(textOf(bytes, i, i + len, 'utf8'));
+      i += len;
     }
-    const ch = Buffer.from(bytes.subarray(i, i + len)).toString('utf8');
-    i += len;
-    out += escapeRune(ch);
+    run = i;
   }
+  if (run < i) out += textOf(bytes, run, i, 'latin1');
   return `${out}"`;
+}
+
+/** The bytes [start, end) as text, without copying them. */
+function textOf(bytes: Uint8Array, start: number, end: number, encoding: 'latin1' | 'utf8'): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString(encoding);
 }
 
 const SIMPLE: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };

@@ -1,5 +1,6 @@
 import type { Container, Image } from '@cs/store';
-import { genericToGo, idMapsToGo, type GoValue } from '@cs/records';
+import type { GoValue } from '@cs/records';
+import { recordsLibrary } from '../libraries.js';
 
 /** `omitempty` for slices, strings and maps: undefined drops the member from the JSON object. */
 function nonEmpty<T extends string | readonly unknown[]>(v: T): T | undefined {
@@ -13,7 +14,7 @@ function goMap<V extends GoValue>(record: Record<string, V>): Map<string, V> | u
 }
 
 function flagsJSON(flags: Container['flags']): GoValue | undefined {
-  return Object.keys(flags).length === 0 ? undefined : genericToGo(flags);
+  return Object.keys(flags).length === 0 ? undefined : recordsLibrary().genericToGo(flags);
 }
 
 /** An image as Go's json.Encoder writes a storage.Image (cli.md §1.9 field order and omissions). */
@@ -46,8 +47,8 @@ export function containerJSON(c: Container): GoValue {
     'big-data-sizes': goMap(c.bigDataSizes),
     'big-data-digests': goMap(c.bigDataDigests),
     created: c.created,
-    uidmap: idMapsToGo(c.uidMap),
-    gidmap: idMapsToGo(c.gidMap),
+    uidmap: recordsLibrary().idMapsToGo(c.uidMap),
+    gidmap: recordsLibrary().idMapsToGo(c.gidMap),
     flags: flagsJSON(c.flags),
   };
 }

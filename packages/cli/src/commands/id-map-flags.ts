@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseIDMapString, type IDMap } from '@cs/store';
+import type { IDMap } from '@cs/store';
 import { boolFlag, CommandError, stringFlag } from '../command.js';
 
 /** The ID-map flags of create-storage-layer, create-layer and import-layer (cli.md §2, §3.15). */
@@ -62,6 +62,8 @@ export async function idMapsFromFlags(f: IDMapFlagValues, files = { subuid: SUBU
     uids = await subIDMaps(files.subuid, user, 'user', 'subuid');
     gids = await subIDMaps(files.subgid, group, 'group', 'subgid');
   }
+  // Loaded here, not at the top: the command table must not pull in the store library.
+  const { parseIDMapString } = await import('@cs/store');
   try {
     uids = [...uids, ...parseIDMapString(f.uidMap, 'uid')];
     gids = [...gids, ...parseIDMapString(f.gidMap, 'gid')];

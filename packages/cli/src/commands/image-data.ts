@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import type { createHash as CreateHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { defineCommand, JSON_FLAG, stringFlag, type Command } from '../command.js';
 import { readFileOrStdin } from './ic-read-input.js';
 
 /** The CLI's "manifest digest": plain SHA-256 of the bytes (the upstream quirk of cli.md §3.36). */
-function rawManifestDigest(data: Uint8Array): string {
+function rawManifestDigest(createHash: typeof CreateHash, data: Uint8Array): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
@@ -85,7 +85,9 @@ export const setImageData = defineCommand({
     // Resolved before the input is read, so an unknown image does not wait for stdin.
     const image = await store.image(args[0]!);
     const data = await readFileOrStdin(flags.file);
-    await store.setImageBigData(image.id, args[1]!, data, rawManifestDigest);
+    // node:crypto is loaded here so that the command table does not load it at start.
+    const { createHash } = await import('node:crypto');
+    await store.setImageBigData(image.id, args[1]!, data, (bytes) => rawManifestDigest(createHash, bytes));
     return 0;
   },
 });

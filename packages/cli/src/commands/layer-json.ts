@@ -1,4 +1,5 @@
-import { genericToGo, idMapsToGo, type GoValue } from '@cs/records';
+import type { GoValue } from '@cs/records';
+import { recordsLibrary } from '../libraries.js';
 import type { Layer } from '@cs/store';
 
 const str = (s: string): string | undefined => (s === '' ? undefined : s);
@@ -25,9 +26,9 @@ export function layerToGo(layer: Layer): GoValue {
     compression: num(layer.compression),
     uidset: list(layer.uidset),
     gidset: list(layer.gidset),
-    flags: Object.keys(layer.flags).length === 0 ? undefined : genericToGo(layer.flags),
-    uidmap: idMapsToGo(layer.uidMap),
-    gidmap: idMapsToGo(layer.gidMap),
+    flags: Object.keys(layer.flags).length === 0 ? undefined : recordsLibrary().genericToGo(layer.flags),
+    uidmap: recordsLibrary().idMapsToGo(layer.uidMap),
+    gidmap: recordsLibrary().idMapsToGo(layer.gidMap),
     'big-data-names': list(layer.bigDataNames),
   };
 }

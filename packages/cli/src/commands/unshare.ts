@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { defineCommand } from '../command.js';
 import { USERNS_MARKER } from '../rootless.js';
-import { reexecInUserNamespace } from '../unshare.js';
 
 export default defineCommand({
   names: ['unshare'],
@@ -12,7 +10,9 @@ export default defineCommand({
   flags: {},
   async action({ args, argv, out, env }) {
     // The parent re-executes the whole command line in the namespace and passes its status on.
-    if (!env[USERNS_MARKER]) return reexecInUserNamespace(argv, out, env);
+    // child_process is loaded only when needed: the command table must stay cheap to load.
+    if (!env[USERNS_MARKER]) return (await import('../unshare.js')).reexecInUserNamespace(argv, out, env);
+    const { spawn } = await import('node:child_process');
     const [file, ...rest] = args.length > 0 ? args : [env['SHELL'] || '/bin/sh'];
     const child = spawn(file!, rest, { stdio: 'inherit', env });
     const failure = await new Promise<string | null>((resolve) => {
