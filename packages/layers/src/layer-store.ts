@@ -546,8 +546,8 @@ export class LayerStore {
   /** Stores a named item next to the layer (file first, then the record). */
   setBigData(ref: string, key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
     return this.#write(async () => {
-      bigDataFileName(key, "can't set empty name for layer big data item"); // Go checks the key before the layer
-      const layer = this.#resolve(ref);
+      const layer = this.#resolve(ref); // the CLI resolves the layer before Go's key check
+      bigDataFileName(key, "can't set empty name for layer big data item");
       await writeBigDataFile(bigDataDir(this.paths.layerDir, layer.id), key, data);
       if (!layer.bigDataNames.includes(key)) {
         layer.bigDataNames.push(key);

@@ -264,13 +264,12 @@ describe('LayerStore (vfs)', () => {
       code: 'ERR_BIG_DATA_UNKNOWN',
       message: `locating item named "missing" for layer with ID "${layer.id}": file does not exist`,
     });
-    // Go's text, and the key is checked before the layer is looked up.
-    for (const ref of [layer.id, 'nosuch']) {
-      await expect(env.store.setBigData(ref, '', Buffer.from('x'))).rejects.toMatchObject({
-        code: 'ERR_INVALID_BIG_DATA_KEY',
-        message: "can't set empty name for layer big data item: not a valid name for a big data item",
-      });
-    }
+    // Go's text; an unknown layer is reported first (as the Go CLI does: it resolves the layer first).
+    await expect(env.store.setBigData(layer.id, '', Buffer.from('x'))).rejects.toMatchObject({
+      code: 'ERR_INVALID_BIG_DATA_KEY',
+      message: "can't set empty name for layer big data item: not a valid name for a big data item",
+    });
+    await expect(env.store.setBigData('nosuch', '', Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_LAYER_UNKNOWN' });
   });
 
   it('moves a name from one layer to another, and sets metadata and flags', async () => {

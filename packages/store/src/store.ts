@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Driver, MountOpts } from '@cs/drivers';
 import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image, type ImageWriter } from '@cs/images';
 import {
+  LayerDataNotFoundError,
   LayerInUseError,
   LayerStore,
   LayerUnknownError,
@@ -13,7 +14,16 @@ import {
   type PutLayerOptions,
 } from '@cs/layers';
 import { ContainerStore, ContainerUnknownError, type Container, type CreateContainerOptions } from '@cs/containers';
-import { DuplicateIDError, ReadOnlyStoreError, type GenericValue, type IDMap } from '@cs/records';
+import {
+  BigDataUnknownError,
+  DigestUnknownError,
+  DuplicateIDError,
+  InvalidBigDataKeyError,
+  ReadOnlyStoreError,
+  SizeUnknownError,
+  type GenericValue,
+  type IDMap,
+} from '@cs/records';
 import type { Change } from '@cs/archive';
 import { ContainerNameInUseError, ParentIsContainerError, ImageInUseError, LayerMountedError, NotFoundError, StoreClosedError } from './errors.js';
 import { GraphLock } from './graph-lock.js';
@@ -291,7 +301,10 @@ export class Store {
   async layerBigData(ref: string, key: string): Promise<Readable> {
     await this.#fresh();
     const { store, layer } = await this.#findLayer(ref);
-    return store.bigData(layer.id, key);
+    // Go's Store reports a key its layer store refuses (the empty one) as a missing item.
+    return store.bigData(layer.id, key).catch((err: unknown) => {
+      throw err instanceof InvalidBigDataKeyError ? new LayerDataNotFoundError(layer.id, key) : err;
+    });
   }
 
   async layerBigDataNames(ref: string): Promise<string[]> {
@@ -520,19 +533,28 @@ export class Store {
     await this.images.setBigData(ref, key, data, { digestManifest });
   }
 
+  // Go's Store turns a key the image store refuses (the empty one) into "not found" errors.
   async imageBigData(ref: string, key: string): Promise<Buffer> {
     const { store, image } = await this.#findImage(ref);
-    return store.bigData(image.id, key);
+    return store.bigData(image.id, key).catch((err: unknown) => {
+      throw err instanceof InvalidBigDataKeyError ? new BigDataUnknownError('image', image.id, key) : err;
+    });
   }
 
   async imageBigDataSize(ref: string, key: string): Promise<number> {
     const { store, image } = await this.#findImage(ref);
-    return store.bigDataSize(image.id, key);
+    return store.bigDataSize(image.id, key).catch((err: unknown) => {
+      throw err instanceof InvalidBigDataKeyError ? new SizeUnknownError(key) : err;
+    });
   }
 
   async imageBigDataDigest(ref: string, key: string): Promise<string> {
     const { store, image } = await this.#findImage(ref);
-    return store.bigDataDigest(image.id, key);
+    try {
+      return await store.bigDataDigest(image.id, key);
+    } catch (err) {
+      throw err instanceof InvalidBigDataKeyError ? new DigestUnknownError(key) : err;
+    }
   }
 
   async imageBigDataNames(ref: string): Promise<string[]> {
