@@ -358,7 +358,8 @@ describe('layers of a read-only (additional) store', () => {
     expect((await run('layers')).stdout).toBe('rol\n\tname: roname\n');
     const m = await run('mount', 'rol');
     expect(m).toMatchObject({ status: 1, stdout: '\n' });
-    expect(m.stderr).toMatch(/mounting read\/only store images is not allowed.* while mounting rol\n$/);
+    // cli.md §3.50 (HEAD's wording; 1.43 said "layer not known").
+    expect(m.stderr).toBe('mounting read/only store images is not allowed: called a write method on a read-only store while mounting rol\n');
     expect(await run('delete-layer', 'rol')).toEqual({ status: 1, stdout: '', stderr: 'rol: identifier is not a layer\n' });
     expect(await run('applydiff', 'rol')).toEqual({ status: 1, stdout: '', stderr: 'layer not known\n' });
   });
