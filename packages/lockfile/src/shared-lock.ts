@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ofdLock, ofdTryLock, ofdUnlock } from '@cs/sys';
+import { ofdLock, ofdTryLockSync, ofdUnlockSync } from '@cs/sys';
 import { LockFileError } from './errors.js';
 import { TOKEN_SIZE } from './token.js';
 
@@ -88,7 +88,7 @@ export class SharedLock {
   async acquire(kind: LockKind, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortError(this.path, signal);
     await this.#enter(kind, signal);
-    const ofd = kind === 'r' ? this.#groupReadOfd() : ofdLock(this.#handle.fd, 'w');
+    const ofd = kind === 'r' ? this.#groupReadOfd() : ofdTakeLock(this.#handle.fd, 'w');
     if (!signal) {
       try {
         await ofd;
@@ -127,7 +127,7 @@ export class SharedLock {
     }
     let acquired = false;
     try {
-      acquired = await ofdTryLock(this.#handle.fd, kind);
+      acquired = ofdTryLockSync(this.#handle.fd, kind);
     } finally {
       if (acquired) {
         if (kind === 'r') {
@@ -226,7 +226,7 @@ export class SharedLock {
   }
 
   #groupReadOfd(): Promise<void> {
-    this.#readOfd ??= ofdLock(this.#handle.fd, 'r').then(() => {
+    this.#readOfd ??= ofdTakeLock(this.#handle.fd, 'r').then(() => {
       this.#readOfdHeld = true;
     });
     return this.#readOfd;
@@ -239,7 +239,8 @@ export class SharedLock {
       this.#transition = true;
     }
     try {
-      await ofdUnlock(this.#handle.fd);
+      // F_OFD_SETLK to unlock never blocks: done in place, no thread-pool round trip.
+      ofdUnlockSync(this.#handle.fd);
     } finally {
       if (kind === 'r') {
         this.#readOfd = null;
@@ -329,6 +330,20 @@ async function isDirectory(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The OFD lock of one fd: a non-blocking try first (a plain fcntl, done in place), and only
+ * on contention the blocking wait, which needs a native thread of its own. Uncontended
+ * locks, nearly all of them in a short CLI run, then start no thread.
+ */
+function ofdTakeLock(fd: number, kind: LockKind): Promise<void> {
+  try {
+    if (ofdTryLockSync(fd, kind)) return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return ofdLock(fd, kind);
 }
 
 function abortError(path: string, signal: AbortSignal): LockFileError {
