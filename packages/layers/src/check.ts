@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import { assembleFromTarSplit } from '@cs/archive';
 import type { Driver } from '@cs/drivers';
 import { bigDataPath } from '@cs/records';
 import type { StoredLayer } from './layer-codec.js';
@@ -69,6 +67,9 @@ async function checkContents(layer: StoredLayer, driver: Driver, layerDir: strin
     () => false,
   );
   if (!exists) return undefined; // nothing recorded to compare with (create-layer, container layers)
+  // Loaded here: only a content check needs hashing and tar-split replay.
+  const { createHash } = await import('node:crypto');
+  const { assembleFromTarSplit } = await import('@cs/archive');
   const hash = createHash(layer.uncompressedDigest.split(':')[0] ?? 'sha256');
   let size = 0;
   try {

@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { assembleFromTarSplit, compressStream, compressionCode, type ApplyResult, type Change, type Compression } from '@cs/archive';
+import type { ApplyResult, Change, Compression } from '@cs/archive';
 import type { Driver, MountOpts } from '@cs/drivers';
 import { assertValidDigest, generateID } from '@cs/ids';
 import { LockFile } from '@cs/lockfile';
@@ -35,6 +35,9 @@ import { LayerIndex } from './layer-index.js';
 import { LockScope, type LockMode } from './locking.js';
 import { bigDataDir, layerStorePaths, tarSplitPath, type LayerStorePaths } from './paths.js';
 import { loadLayerFiles, loadMountFile, mtimeOf, saveLayerFiles, saveMountFile } from './store-files.js';
+
+/** @cs/archive is loaded only by the paths that write or read tarballs: reading a store never pays for it. */
+const loadArchive = () => import('@cs/archive');
 
 export interface LayerStoreOptions {
   /** The graph driver that stores the layers' contents. */
@@ -453,6 +456,7 @@ export class LayerStore {
       mountLabel: layer.mountLabel || undefined,
       recordTarSplit: true,
     });
+    const { compressionCode } = await loadArchive();
     const tarSplitFile = tarSplitPath(this.paths.layerDir, layer.id);
     if (result.tarSplit !== undefined) await atomicWriteFile(tarSplitFile, result.tarSplit);
     else await fs.rm(tarSplitFile, { force: true });
@@ -666,6 +670,7 @@ export class LayerStore {
         const { layer, fromID } = this.#diffPair(from, to);
         const compression: Compression = opts.compression ?? compressionName(layer.compression);
         if (compression === 'bzip2' || compression === 'xz') throw new UnsupportedDiffCompressionError(`tar.${compression === 'bzip2' ? 'bz2' : 'xz'}`);
+        const { assembleFromTarSplit, compressStream } = await loadArchive();
         let raw: Readable;
         if ((await diffSourceOf(layer, fromID, this.driver, this.paths.layerDir)) === 'tar-split') {
           const dirs = await this.driver.layerFileDirs(layer.id);

@@ -1,5 +1,3 @@
-import { randomFillSync } from 'node:crypto';
-
 /** Size of the "last write" token at offset 0 of every lock file (on-disk.md §3.4). */
 export const TOKEN_SIZE = 64;
 
@@ -23,7 +21,8 @@ export function newToken(): Buffer {
   tokenCounter += 1n;
   token.writeBigUInt64LE(tokenCounter, 8);
   token.writeUInt32LE(process.pid >>> 0, 16);
-  randomFillSync(token, 20, TOKEN_SIZE - 20);
+  // node:crypto is fetched on first use (sync, cached by Node): most runs never write a token.
+  process.getBuiltinModule('node:crypto').randomFillSync(token, 20, TOKEN_SIZE - 20);
   return token;
 }
 

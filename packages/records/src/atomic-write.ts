@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -14,7 +13,8 @@ async function createTemp(dest: string): Promise<{ tmpPath: string; handle: fs.F
   const dir = path.dirname(dest);
   const base = path.basename(dest);
   for (let attempt = 0; ; attempt++) {
-    const tmpPath = path.join(dir, `.tmp-${base}${randomInt(0, 2 ** 32)}`);
+    // node:crypto fetched on first use (cached by Node) rather than at start-up.
+    const tmpPath = path.join(dir, `.tmp-${base}${process.getBuiltinModule('node:crypto').randomInt(0, 2 ** 32)}`);
     try {
       return { tmpPath, handle: await fs.open(tmpPath, 'wx', 0o600) };
     } catch (err) {
