@@ -2,25 +2,49 @@
  * Changes of an overlay layer from its upper dir alone (layer-diff.md §5.3): whiteout devices
  * are deletions, opaque directories that hide a lower directory are deletions, everything else
  * is an addition or a modification depending on the lower layers. Walk order, root left out.
+ *
+ * The scan uses synchronous syscalls in time slices (time-slice.ts), and lstat()s only what
+ * the dirent type cannot answer: character devices (whiteout or not) and, when there are
+ * lower layers, directories (an unchanged directory yields no record).
  */
-import type { BigIntStats } from 'node:fs';
+import * as fs from 'node:fs';
 import { fsPath, joinBytes, toBytes } from './byte-paths.js';
 import { ChangeKind, makeChange, type Change } from './change.js';
-import { isWhiteoutDevice, S_IFDIR, S_IFMT } from './file-kind.js';
-import { errCode, lstatBig } from './fs-cb.js';
-import { limiter } from './limit.js';
+import { isWhiteoutDevice } from './file-kind.js';
 import { OverlayLowers } from './overlay-lowers.js';
-import { walkTree } from './tree-walk.js';
-import { isOpaque, listXattrs } from './xattrs.js';
+import { TimeSlicer } from './time-slice.js';
+import { walkTreeSliced, type TypedEntry } from './tree-walk-sliced.js';
+import { isOpaqueSync } from './xattrs.js';
 
 export interface OverlayChangesOptions {
   /** namespace of the opaque xattr: 'trusted.' when rootful (default), 'user.' when rootless */
   overlayXattrPrefix?: 'trusted.' | 'user.';
 }
 
-type Verdict = { kind: ChangeKind | null; isDir: boolean } | null;
+/** null: vanished during the walk, or a directory equal to the lower one */
+type Verdict = ChangeKind | null;
 
-const CONCURRENCY = 16;
+function lstatOrNull(p: string | Buffer): fs.BigIntStats | null {
+  return fs.lstatSync(p, { bigint: true, throwIfNoEntry: false }) ?? null;
+}
+
+function judge(root: string, e: TypedEntry, lowers: OverlayLowers, opaqueXattr: string): Verdict {
+  const p = fsPath(joinBytes(root, e.rel));
+  if (e.type === 'chr') {
+    const st = lstatOrNull(p);
+    if (st === null) return null;
+    if (isWhiteoutDevice(Number(st.mode), st.rdev)) return ChangeKind.Delete;
+  }
+  if (lowers.empty) return ChangeKind.Add;
+  let upperDir: fs.BigIntStats | null = null;
+  if (e.type === 'dir') {
+    upperDir = lstatOrNull(p);
+    if (upperDir === null) return null;
+    if (isOpaqueSync(p, opaqueXattr) && lowers.hidesLowerDirSync(e.rel)) return ChangeKind.Delete;
+  }
+  const c = lowers.classifySync(e.rel, upperDir);
+  return c === 'add' ? ChangeKind.Add : c === 'modify' ? ChangeKind.Modify : null;
+}
 
 export async function changesFromOverlayUpper(
   upperDir: string,
@@ -30,37 +54,18 @@ export async function changesFromOverlayUpper(
   const root = toBytes(upperDir);
   const lowers = new OverlayLowers(lowerDirs.map(toBytes));
   const opaqueXattr = `${opts.overlayXattrPrefix ?? 'trusted.'}overlay.opaque`;
-  const limit = limiter(CONCURRENCY);
-  const entries = await walkTree(root);
+  const slicer = new TimeSlicer();
+  const entries = await walkTreeSliced(root, slicer);
 
-  const judge = async (rel: string): Promise<Verdict> => {
-    const p = fsPath(joinBytes(root, rel));
-    let st: BigIntStats;
-    try {
-      st = await lstatBig(p);
-    } catch (err) {
-      if (errCode(err) === 'ENOENT') return null; // vanished during the walk
-      throw err;
-    }
-    const mode = Number(st.mode);
-    const isDir = (mode & S_IFMT) === S_IFDIR;
-    if (isWhiteoutDevice(mode, st.rdev)) return { kind: ChangeKind.Delete, isDir };
-    if (isDir && !lowers.empty && (await isOpaque(p, await listXattrs(p), opaqueXattr)) && (await lowers.hidesLowerDir(rel))) {
-      return { kind: ChangeKind.Delete, isDir };
-    }
-    const c = await lowers.classify(rel, st);
-    return { kind: c === 'add' ? ChangeKind.Add : c === 'modify' ? ChangeKind.Modify : null, isDir };
-  };
-
-  const verdicts = await Promise.all(entries.map((e) => limit(() => judge(e.rel))));
   const changes: Change[] = [];
   const changedDirs = new Set<string>();
-  entries.forEach((e, i) => {
-    const v = verdicts[i];
-    if (v == null || v.kind === null) return; // vanished, or a directory equal to the lower one
+  for (const e of entries) {
+    await slicer.tick();
+    const kind = judge(root, e, lowers, opaqueXattr);
+    if (kind === null) continue;
     const path = `/${e.rel}`;
-    if (v.isDir) changedDirs.add(path);
-    if (v.kind === ChangeKind.Add || v.kind === ChangeKind.Delete) {
+    if (e.type === 'dir') changedDirs.add(path);
+    if (kind === ChangeKind.Add || kind === ChangeKind.Delete) {
       // every ancestor not yet recorded comes first, as a Modify
       const tail: Change[] = [];
       for (let j = path.lastIndexOf('/'); j > 0; j = path.lastIndexOf('/', j - 1)) {
@@ -71,7 +76,7 @@ export async function changesFromOverlayUpper(
       }
       changes.push(...tail);
     }
-    changes.push(makeChange(path, v.kind));
-  });
+    changes.push(makeChange(path, kind));
+  }
   return changes;
 }

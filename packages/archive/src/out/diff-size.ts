@@ -1,10 +1,12 @@
 /** DiffSize (layer-diff.md §6.1). */
+import * as fs from 'node:fs';
 import { fsPath, joinBytes, toBytes } from './byte-paths.js';
 import { ChangeKind, changeBytes, type Change } from './change.js';
 import { S_IFDIR, S_IFMT } from './file-kind.js';
 import { lstatBig } from './fs-cb.js';
 import { limiter } from './limit.js';
-import { walkTree } from './tree-walk.js';
+import { TimeSlicer } from './time-slice.js';
+import { walkTreeSliced } from './tree-walk-sliced.js';
 
 const CONCURRENCY = 16;
 
@@ -32,18 +34,21 @@ export async function diffSizeFromChanges(dir: string, changes: readonly Change[
   return size;
 }
 
-/** Overlay diff size: the size of every non-directory object under `dir`, each inode once. */
+/**
+ * Overlay diff size: the size of every non-directory object under `dir`, each inode once.
+ * Synchronous lstat in time slices (time-slice.ts): a layer has thousands of entries.
+ */
 export async function directorySize(dir: string): Promise<number> {
   const root = toBytes(dir);
-  const limit = limiter(CONCURRENCY);
-  const entries = await walkTree(root);
-  const stats = await Promise.all(
-    entries.filter((e) => !e.isDir).map((e) => limit(() => lstatBig(fsPath(joinBytes(root, e.rel))).catch(() => null))),
-  );
+  const slicer = new TimeSlicer();
+  const entries = await walkTreeSliced(root, slicer);
   let size = 0;
   const seen = new Set<bigint>();
-  for (const st of stats) {
-    if (st === null || seen.has(st.ino)) continue;
+  for (const e of entries) {
+    if (e.type === 'dir') continue;
+    await slicer.tick();
+    const st = fs.lstatSync(fsPath(joinBytes(root, e.rel)), { bigint: true, throwIfNoEntry: false });
+    if (st === undefined || seen.has(st.ino)) continue; // vanished, or a hardlink already counted
     seen.add(st.ino);
     if ((Number(st.mode) & S_IFMT) !== S_IFDIR) size += Number(st.size);
   }

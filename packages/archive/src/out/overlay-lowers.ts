@@ -80,8 +80,9 @@ export type Classification = 'add' | 'modify' | 'same';
  * Classifies an upper object that is not a whiteout: 'add' when no lower has it (or a lower
  * whites it or an ancestor out first), 'same' for a directory whose size, mode and mtime
  * equal the lower one's, else 'modify'. ENOTDIR counts as absent (layer-diff.md §5.3, #81).
+ * Only a directory's own stat matters: `upper` may be null for anything else.
  */
-function* classifySteps(lowers: readonly string[], rel: string, upper: BigIntStats): Steps<Classification> {
+function* classifySteps(lowers: readonly string[], rel: string, upper: BigIntStats | null): Steps<Classification> {
   for (const lower of lowers) {
     const st = yield joinBytes(lower, rel);
     if (st === 'ENOENT') continue;
@@ -93,7 +94,7 @@ function* classifySteps(lowers: readonly string[], rel: string, upper: BigIntSta
       continue;
     }
     if (isWhiteout(st)) return 'add';
-    const upperDir = (Number(upper.mode) & S_IFMT) === S_IFDIR;
+    const upperDir = upper !== null && (Number(upper.mode) & S_IFMT) === S_IFDIR;
     const lowerDir = (Number(st.mode) & S_IFMT) === S_IFDIR;
     if (upperDir && lowerDir && upper.size === st.size && upper.mode === st.mode && sameTime(upper.mtimeNs, st.mtimeNs)) {
       return 'same';
@@ -119,8 +120,8 @@ export class OverlayLowers {
     return runSync(hidesLowerDirSteps(this.lowers, rel));
   }
 
-  classify(rel: string, upper: BigIntStats): Promise<Classification> {
-    return runAsync(classifySteps(this.lowers, rel, upper));
+  classifySync(rel: string, upper: BigIntStats | null): Classification {
+    return runSync(classifySteps(this.lowers, rel, upper));
   }
 }
 

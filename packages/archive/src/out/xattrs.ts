@@ -2,7 +2,7 @@
  * Reading the xattrs that go into produced tars and into change detection, never following
  * symlinks (via @cs/sys). A file system without xattr support simply has none.
  */
-import { lgetxattr, llistxattr } from '@cs/sys';
+import { lgetxattr, lgetxattrSync, llistxattr } from '@cs/sys';
 
 export type XattrFilter = (name: string) => boolean;
 
@@ -65,6 +65,18 @@ export async function isOpaque(path: string | Buffer, names: readonly string[], 
     return v.length === 1 && v[0] === 0x79;
   } catch (err) {
     if (codeOf(err) === 'ENODATA') return false;
+    throw err;
+  }
+}
+
+/** isOpaque without listing first: one getxattr, absent or unsupported = not opaque. */
+export function isOpaqueSync(path: string | Buffer, xattrName: string): boolean {
+  try {
+    const v = lgetxattrSync(path, xattrName);
+    return v.length === 1 && v[0] === 0x79;
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'ENODATA' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return false;
     throw err;
   }
 }

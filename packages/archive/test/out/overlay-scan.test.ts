@@ -1,0 +1,91 @@
+/**
+ * The time-sliced overlay scans (changes-overlay.ts, directorySize): the dirent-type shortcuts
+ * must give the same verdicts an lstat would, and the event loop must keep running meanwhile.
+ */
+import { link, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changesFromOverlayUpper, directorySize, formatChange } from '../../src/out/index.js';
+import { TimeSlicer } from '../../src/out/time-slice.js';
+import { isRoot, removeTree, run, tempDir } from './helpers.js';
+
+if (!isRoot) console.warn('overlay-scan device tests skipped: mknod and trusted.* xattrs need root');
+
+let root: string;
+beforeAll(async () => {
+  root = await tempDir('cs-out-scan-');
+});
+afterAll(async () => {
+  await removeTree(root);
+});
+
+describe('TimeSlicer', () => {
+  it('lets other callbacks run during a long synchronous loop', async () => {
+    const slicer = new TimeSlicer();
+    let turns = 0;
+    const timer = setInterval(() => turns++, 1);
+    const until = performance.now() + 60;
+    try {
+      while (performance.now() < until) await slicer.tick();
+    } finally {
+      clearInterval(timer);
+    }
+    expect(turns).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('overlay scans', () => {
+  it('fail with ERR_PRODUCE_NOT_A_DIRECTORY for a missing dir or a file', async () => {
+    const file = join(root, 'plain-file');
+    await writeFile(file, 'x');
+    for (const p of [join(root, 'missing'), file]) {
+      await expect(changesFromOverlayUpper(p, [])).rejects.toMatchObject({ code: 'ERR_PRODUCE_NOT_A_DIRECTORY' });
+      await expect(directorySize(p)).rejects.toMatchObject({ code: 'ERR_PRODUCE_NOT_A_DIRECTORY' });
+    }
+  });
+
+  it('sizes non-directories once per inode, symlinks by target length', async () => {
+    const dir = join(root, 'size');
+    await mkdir(join(dir, 'd/e'), { recursive: true });
+    await writeFile(join(dir, 'd/e/f'), Buffer.alloc(1000));
+    await link(join(dir, 'd/e/f'), join(dir, 'hard'));
+    await writeFile(join(dir, 'g'), 'abc');
+    await symlink('12345', join(dir, 'ln'));
+    expect(await directorySize(dir)).toBe(1000 + 3 + 5);
+  });
+
+  it.skipIf(!isRoot)('classifies devices, whiteouts and directories by type (§5.3)', async () => {
+    const lower = join(root, 'lower');
+    const upper = join(root, 'upper');
+    const sh = (cwd: string, script: string) => run('sh', ['-c', `set -e\n${script}`], { cwd });
+    await mkdir(lower);
+    await mkdir(upper);
+    await sh(lower, 'mkdir same changed opq gone && mknod dev c 4 5 && touch f && echo x > opq/old');
+    await sh(upper, [
+      'mkdir same changed opq sub',
+      'mknod dev c 4 5', // a character device that is not a whiteout: lstat tells them apart
+      'mknod gone c 0 0', // whiteout
+      'mknod sub/new c 1 3', // added device below an added directory
+      'mknod sub/wh c 0 0', // whiteout below an added directory
+      'mkfifo fifo && ln -s f sl && touch f',
+      'echo y > opq/new',
+      `python3 -c "import os; os.setxattr('opq', 'trusted.overlay.opaque', b'y')"`,
+    ].join(' && '));
+    // 'same' equals the lower directory (size, mode, mtime); 'changed' differs in mode
+    await run('chmod', ['0700', join(upper, 'changed')]);
+    for (const d of ['same', 'changed', 'opq']) await utimes(join(upper, d), 1_600_000_000, 1_600_000_000);
+    for (const d of ['same', 'changed', 'opq']) await utimes(join(lower, d), 1_600_000_000, 1_600_000_000);
+
+    const withLower = (await changesFromOverlayUpper(upper, [lower])).map(formatChange);
+    expect(withLower).toEqual([
+      'C /changed', 'C /dev', 'C /f', 'A /fifo', 'D /gone', 'D /opq', 'A /opq/new', 'A /sl', 'A /sub', 'A /sub/new', 'D /sub/wh',
+    ]);
+    const alone = (await changesFromOverlayUpper(upper, [])).map(formatChange);
+    expect(alone).toEqual([
+      'A /changed', 'A /dev', 'A /f', 'A /fifo', 'D /gone', 'A /opq', 'A /opq/new', 'A /same', 'A /sl', 'A /sub', 'A /sub/new',
+      'D /sub/wh',
+    ]);
+    // devices and whiteouts are 0 bytes; 'y\n' 2, symlink 'f' 1
+    expect(await directorySize(upper)).toBe(3);
+  });
+});
