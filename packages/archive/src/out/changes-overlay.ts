@@ -29,6 +29,7 @@ function lstatOrNull(p: string | Buffer): fs.BigIntStats | null {
 }
 
 function judge(root: string, e: TypedEntry, lowers: OverlayLowers, opaqueXattr: string): Verdict {
+  if (e.type === 'other' && lowers.empty) return ChangeKind.Add; // the common case: no syscall
   const p = fsPath(joinBytes(root, e.rel));
   if (e.type === 'chr') {
     const st = lstatOrNull(p);

@@ -47,10 +47,16 @@ export async function directorySize(dir: string): Promise<number> {
   for (const e of entries) {
     if (e.type === 'dir') continue;
     await slicer.tick();
-    const st = fs.lstatSync(fsPath(joinBytes(root, e.rel)), { bigint: true, throwIfNoEntry: false });
-    if (st === undefined || seen.has(st.ino)) continue; // vanished, or a hardlink already counted
-    seen.add(st.ino);
-    if ((Number(st.mode) & S_IFMT) !== S_IFDIR) size += Number(st.size);
+    const p = fsPath(joinBytes(root, e.rel));
+    // number stats allocate far less than bigint ones; only hardlinks need the exact inode
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (st === undefined || (st.mode & S_IFMT) === S_IFDIR) continue; // vanished, or replaced by a directory
+    if (st.nlink > 1) {
+      const ino = fs.lstatSync(p, { bigint: true, throwIfNoEntry: false })?.ino;
+      if (ino === undefined || seen.has(ino)) continue; // vanished, or a hardlink already counted
+      seen.add(ino);
+    }
+    size += st.size;
   }
   return size;
 }

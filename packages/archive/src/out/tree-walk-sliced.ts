@@ -34,9 +34,9 @@ function readTyped(root: string, rel: string): TypedEntry[] | null {
     if (rel === '') throw err;
     return null; // vanished or unreadable below the root: skipped, as upstream's walk does
   }
-  const out = dirents.map((d) => ({ name: d.name as string, type: typeOf(d) }));
-  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out.map(({ name, type }) => ({ rel: rel === '' ? name : `${rel}/${name}`, type }));
+  dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const prefix = rel === '' ? '' : `${rel}/`;
+  return dirents.map((d) => ({ rel: prefix + (d.name as string), type: typeOf(d) }));
 }
 
 export async function walkTreeSliced(root: string, slicer: TimeSlicer): Promise<TypedEntry[]> {

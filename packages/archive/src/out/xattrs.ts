@@ -2,7 +2,7 @@
  * Reading the xattrs that go into produced tars and into change detection, never following
  * symlinks (via @cs/sys). A file system without xattr support simply has none.
  */
-import { lgetxattr, lgetxattrSync, llistxattr } from '@cs/sys';
+import { lgetxattr, lgetxattrSync, llistxattr, llistxattrSync } from '@cs/sys';
 
 export type XattrFilter = (name: string) => boolean;
 
@@ -69,9 +69,10 @@ export async function isOpaque(path: string | Buffer, names: readonly string[], 
   }
 }
 
-/** isOpaque without listing first: one getxattr, absent or unsupported = not opaque. */
+/** isOpaque, synchronously. Listing first: a failed getxattr costs an exception object. */
 export function isOpaqueSync(path: string | Buffer, xattrName: string): boolean {
   try {
+    if (!llistxattrSync(path).includes(xattrName)) return false;
     const v = lgetxattrSync(path, xattrName);
     return v.length === 1 && v[0] === 0x79;
   } catch (err) {
