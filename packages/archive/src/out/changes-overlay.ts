@@ -61,7 +61,7 @@ export async function changesFromOverlayUpper(
   const changes: Change[] = [];
   const changedDirs = new Set<string>();
   for (const e of entries) {
-    await slicer.tick();
+    if (slicer.due()) await slicer.yieldTurn();
     const kind = judge(root, e, lowers, opaqueXattr);
     if (kind === null) continue;
     const path = `/${e.rel}`;

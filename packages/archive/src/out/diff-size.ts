@@ -46,7 +46,7 @@ export async function directorySize(dir: string): Promise<number> {
   const seen = new Set<bigint>();
   for (const e of entries) {
     if (e.type === 'dir') continue;
-    await slicer.tick();
+    if (slicer.due()) await slicer.yieldTurn();
     const p = fsPath(joinBytes(root, e.rel));
     // number stats allocate far less than bigint ones; only hardlinks need the exact inode
     const st = fs.lstatSync(p, { throwIfNoEntry: false });

@@ -11,9 +11,16 @@ const SLICE_MS = 8;
 export class TimeSlicer {
   private sliceStart = performance.now();
 
-  /** Yields to the event loop when the current slice is used up. */
-  async tick(): Promise<void> {
-    if (performance.now() - this.sliceStart < SLICE_MS) return;
+  /**
+   * Whether the current slice is used up: then `await yieldTurn()`. Checked synchronously
+   * because an await per entry is costly (more so with async hooks on, as under
+   * AsyncLocalStorage).
+   */
+  due(): boolean {
+    return performance.now() - this.sliceStart >= SLICE_MS;
+  }
+
+  async yieldTurn(): Promise<void> {
     await nextTurn();
     this.sliceStart = performance.now();
   }

@@ -41,15 +41,17 @@ function readTyped(root: string, rel: string): TypedEntry[] | null {
 
 export async function walkTreeSliced(root: string, slicer: TimeSlicer): Promise<TypedEntry[]> {
   const out: TypedEntry[] = [];
-  const visit = async (rel: string): Promise<void> => {
-    await slicer.tick();
-    const entries = readTyped(root, rel);
-    if (entries === null) return;
-    for (const e of entries) {
-      out.push(e);
-      if (e.type === 'dir') await visit(e.rel);
-    }
+  // depth-first with an explicit stack (no await per directory): pending siblings, reversed
+  const stack: TypedEntry[] = [];
+  const push = (entries: TypedEntry[] | null) => {
+    if (entries !== null) for (let i = entries.length - 1; i >= 0; i--) stack.push(entries[i]!);
   };
-  await visit('');
+  push(readTyped(root, ''));
+  while (stack.length > 0) {
+    if (slicer.due()) await slicer.yieldTurn();
+    const e = stack.pop()!;
+    out.push(e);
+    if (e.type === 'dir') push(readTyped(root, e.rel));
+  }
   return out;
 }
