@@ -1,3 +1,5 @@
+// Side effect: on a worker thread, load @cs/archive for its worker entry points.
+import './archive-in-workers.js';
 export {
   LayerStore,
   type LayerStoreOptions,
