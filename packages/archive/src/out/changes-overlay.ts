@@ -60,23 +60,31 @@ export async function changesFromOverlayUpper(
 
   const changes: Change[] = [];
   const changedDirs = new Set<string>();
+  // recorded directories whose ancestors are all recorded too: below them the ancestor scan
+  // (a string slice and a set lookup per level) can be skipped
+  const closedDirs = new Set<string>();
   for (const e of entries) {
     if (slicer.due()) await slicer.yieldTurn();
     const kind = judge(root, e, lowers, opaqueXattr);
     if (kind === null) continue;
     const path = `/${e.rel}`;
+    const cut = path.lastIndexOf('/');
+    const parentPath = path.slice(0, cut);
     if (e.type === 'dir') changedDirs.add(path);
-    if (kind === ChangeKind.Add || kind === ChangeKind.Delete) {
+    if ((kind === ChangeKind.Add || kind === ChangeKind.Delete) && cut > 0 && !closedDirs.has(parentPath)) {
       // every ancestor not yet recorded comes first, as a Modify
       const tail: Change[] = [];
-      for (let j = path.lastIndexOf('/'); j > 0; j = path.lastIndexOf('/', j - 1)) {
+      for (let j = cut; j > 0; j = path.lastIndexOf('/', j - 1)) {
         const parent = path.slice(0, j);
         if (changedDirs.has(parent)) continue;
         tail.unshift(makeChange(parent, ChangeKind.Modify));
         changedDirs.add(parent);
       }
       changes.push(...tail);
+      closedDirs.add(parentPath);
     }
+    const ancestorsRecorded = cut === 0 || closedDirs.has(parentPath);
+    if (e.type === 'dir' && ancestorsRecorded) closedDirs.add(path);
     changes.push(makeChange(path, kind));
   }
   return changes;

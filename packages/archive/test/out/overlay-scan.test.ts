@@ -54,6 +54,28 @@ describe('overlay scans', () => {
     expect(await directorySize(dir)).toBe(1000 + 3 + 5);
   });
 
+  it('pulls in unrecorded ancestors before an Add, also below a recorded Modify directory (§5.3)', async () => {
+    const lower = join(root, 'anc-lower');
+    const upper = join(root, 'anc-upper');
+    for (const top of [lower, upper]) {
+      await mkdir(join(top, 'a/b'), { recursive: true });
+      await mkdir(join(top, 'p/q/r'), { recursive: true });
+    }
+    // a/b and p/q/r differ from the lower ones (mode): Modify; a, p, p/q are equal: no record
+    await run('chmod', ['0700', join(upper, 'a/b'), join(upper, 'p/q/r')]);
+    await writeFile(join(upper, 'a/b/c'), 'new');
+    await writeFile(join(upper, 'p/q/r/s'), 'new');
+    await mkdir(join(upper, 'k/l'), { recursive: true }); // new directories: Add
+    await writeFile(join(upper, 'k/l/m'), 'new');
+    await writeFile(join(upper, 'k/l/n'), 'new');
+    for (const top of [lower, upper]) {
+      for (const d of ['a', 'a/b', 'p', 'p/q', 'p/q/r']) await utimes(join(top, d), 1_600_000_000, 1_600_000_000);
+    }
+    expect((await changesFromOverlayUpper(upper, [lower])).map(formatChange)).toEqual([
+      'C /a/b', 'C /a', 'A /a/b/c', 'A /k', 'A /k/l', 'A /k/l/m', 'A /k/l/n', 'C /p/q/r', 'C /p', 'C /p/q', 'A /p/q/r/s',
+    ]);
+  });
+
   it.skipIf(!isRoot)('classifies devices, whiteouts and directories by type (§5.3)', async () => {
     const lower = join(root, 'lower');
     const upper = join(root, 'upper');
