@@ -3,33 +3,45 @@ import * as fs from 'node:fs';
 import { fsPath, joinBytes, toBytes } from './byte-paths.js';
 import { ChangeKind, changeBytes, type Change } from './change.js';
 import { S_IFDIR, S_IFMT } from './file-kind.js';
-import { lstatBig } from './fs-cb.js';
-import { limiter } from './limit.js';
 import { TimeSlicer } from './time-slice.js';
 import { walkTreeSliced } from './tree-walk-sliced.js';
 
-const CONCURRENCY = 16;
+/**
+ * What one object adds to a diff size: st_size of a non-directory (a symlink counts its target
+ * length), 0 for a directory, for a path that cannot be lstat()ed (vanished) and for a
+ * hardlinked inode already in `seen`. Number stats allocate far less than bigint ones; only
+ * hardlinks need the exact inode.
+ */
+function sizeOnce(p: string | Buffer, seen: Set<bigint>): number {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return 0;
+  }
+  if (st === undefined || (st.mode & S_IFMT) === S_IFDIR) return 0;
+  if (st.nlink > 1) {
+    const ino = fs.lstatSync(p, { bigint: true, throwIfNoEntry: false })?.ino;
+    if (ino === undefined || seen.has(ino)) return 0;
+    seen.add(ino);
+  }
+  return st.size;
+}
 
 /**
  * Tree-comparison diff size: the lstat size of every added or modified non-directory
  * (a symlink counts its target length), hardlinked inodes once; vanished paths are skipped.
+ * Synchronous lstat in time slices (time-slice.ts).
  */
 export async function diffSizeFromChanges(dir: string, changes: readonly Change[]): Promise<number> {
   const root = toBytes(dir);
-  const limit = limiter(CONCURRENCY);
   const wanted = changes.filter((c) => c.kind === ChangeKind.Modify || c.kind === ChangeKind.Add).map(changeBytes);
-  const stats = await Promise.all(
-    wanted.map((p) => limit(() => lstatBig(fsPath(joinBytes(root, p.slice(1)))).catch(() => null))),
-  );
+  const slicer = new TimeSlicer();
   let size = 0;
   const seen = new Set<bigint>();
-  for (const st of stats) {
-    if (st === null || (Number(st.mode) & S_IFMT) === S_IFDIR) continue;
-    if (st.nlink > 1n) {
-      if (seen.has(st.ino)) continue;
-      seen.add(st.ino);
-    }
-    size += Number(st.size);
+  for (const p of wanted) {
+    if (slicer.due()) await slicer.yieldTurn();
+    size += sizeOnce(fsPath(joinBytes(root, p.slice(1))), seen);
   }
   return size;
 }
@@ -47,16 +59,7 @@ export async function directorySize(dir: string): Promise<number> {
   for (const e of entries) {
     if (e.type === 'dir') continue;
     if (slicer.due()) await slicer.yieldTurn();
-    const p = fsPath(joinBytes(root, e.rel));
-    // number stats allocate far less than bigint ones; only hardlinks need the exact inode
-    const st = fs.lstatSync(p, { throwIfNoEntry: false });
-    if (st === undefined || (st.mode & S_IFMT) === S_IFDIR) continue; // vanished, or replaced by a directory
-    if (st.nlink > 1) {
-      const ino = fs.lstatSync(p, { bigint: true, throwIfNoEntry: false })?.ino;
-      if (ino === undefined || seen.has(ino)) continue; // vanished, or a hardlink already counted
-      seen.add(ino);
-    }
-    size += st.size;
+    size += sizeOnce(fsPath(joinBytes(root, e.rel)), seen);
   }
   return size;
 }
