@@ -1,5 +1,5 @@
 import { defineCommand, JSON_FLAG } from '../command.js';
-import { goErrorText } from '../go-errors.js';
+import { deleteEach } from './delete-each.js';
 
 export default defineCommand({
   names: ['delete-layer', 'deletelayer'],
@@ -10,19 +10,6 @@ export default defineCommand({
   flags: { json: JSON_FLAG },
   async action({ store, args, flags, out }) {
     // Names and prefixes are resolved before the checks run (upstream skipped them for names: cli.md §1.10).
-    const results = new Map<string, string>();
-    let status = 0;
-    for (const ref of args) {
-      try {
-        await store.deleteLayer(ref);
-        results.set(ref, '');
-      } catch (err) {
-        status = 1;
-        results.set(ref, goErrorText(err));
-        if (!flags.json) out.err(`${ref}: ${goErrorText(err)}\n`);
-      }
-    }
-    if (flags.json) out.json(results);
-    return status;
+    return deleteEach(args, (ref) => store.deleteLayer(ref), flags.json, out);
   },
 });

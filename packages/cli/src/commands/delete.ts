@@ -1,5 +1,5 @@
 import { defineCommand, JSON_FLAG } from '../command.js';
-import { goErrorText } from '../go-errors.js';
+import { deleteEach } from './delete-each.js';
 
 export default defineCommand({
   names: ['delete'],
@@ -9,19 +9,6 @@ export default defineCommand({
   maxArgs: -1,
   flags: { json: JSON_FLAG },
   async action({ store, args, flags, out }) {
-    const results = new Map<string, string>();
-    let status = 0;
-    for (const ref of args) {
-      try {
-        await store.delete(ref);
-        results.set(ref, '');
-      } catch (err) {
-        status = 1;
-        results.set(ref, goErrorText(err));
-        if (!flags.json) out.err(`${ref}: ${goErrorText(err)}\n`);
-      }
-    }
-    if (flags.json) out.json(results);
-    return status;
+    return deleteEach(args, (ref) => store.delete(ref), flags.json, out);
   },
 });
