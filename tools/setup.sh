@@ -16,6 +16,7 @@ command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 command -v hyperfine >/dev/null || need_apt+=(hyperfine)
 command -v script >/dev/null || need_apt+=(bsdutils)
 command -v unshare >/dev/null || need_apt+=(util-linux)
+command -v mkfs.xfs >/dev/null || need_apt+=(xfsprogs)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -14,6 +14,7 @@
         "src/native/op_time.c",
         "src/native/op_at.c",
         "src/native/op_sync.c",
+        "src/native/op_dedupe.c",
         "src/native/op_crc64.c",
         "src/native/crc64_iso.c",
         "src/native/constants.c"

@@ -18,6 +18,18 @@ export interface OpenHow {
   resolve?: number;
 }
 
+/** A destination range of fideduperange (offset defaults to 0). */
+export interface DedupeDest {
+  fd: number;
+  offset?: number;
+}
+/** Per destination: 'differs' (bytes not equal, nothing shared) and 'error' (error set) are answers, not rejections. */
+export interface DedupeResult {
+  bytesDeduped: number;
+  status: 'same' | 'differs' | 'error';
+  error?: Error & { code: string; errno: number };
+}
+
 type Constants<K extends string> = Readonly<Record<K, number>>;
 
 /** The native module's exports (see src/native/). Times are bigint ns; null means "leave unchanged". */
@@ -84,6 +96,9 @@ export interface SysBinding {
 
   syncfs(fd: number): Promise<void>;
   fsyncDir(path: PathArg): Promise<void>;
+
+  /** FIDEDUPERANGE on srcFd: shares [srcOffset, srcOffset+length) with each destination whose bytes are equal. */
+  fideduperange(srcFd: number, srcOffset: number, length: number, dests: readonly DedupeDest[]): Promise<DedupeResult[]>;
 
   /**
    * CRC-64/ISO as Go's crc64.Update(crc, crc64.MakeTable(crc64.ISO), data): `crc` holds the running value as

@@ -5,7 +5,7 @@
 import { binding } from './binding.js';
 
 export { SysError, isSysError } from './errors.js';
-export type { PathArg, LockKind, LockHolder, OpenHow, SysBinding } from './binding.js';
+export type { PathArg, LockKind, LockHolder, OpenHow, SysBinding, DedupeDest, DedupeResult } from './binding.js';
 
 export const {
   // mounts
@@ -26,6 +26,8 @@ export const {
   fchownat, fchownatSync, fchmodat, fchmodatSync,
   // durability
   syncfs, fsyncDir,
+  // extent sharing (reflink filesystems)
+  fideduperange,
   // checksums (tar-split's CRC-64/ISO)
   crc64IsoUpdate,
 } = binding;

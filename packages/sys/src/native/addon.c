@@ -15,6 +15,7 @@ static const entry_t entries[] = {
   {&op_renameat2, FAST}, {&op_openat2, FAST}, {&op_mkdirat, FAST}, {&op_symlinkat, FAST}, {&op_linkat, FAST},
   {&op_unlinkat, FAST}, {&op_fchownat, FAST}, {&op_fchmodat, FAST},
   {&op_syncfs, RUN_ASYNC}, {&op_fsync_dir, RUN_ASYNC},
+  {&op_fideduperange, RUN_ASYNC},
 };
 
 static napi_status export_function(napi_env env, napi_value exports, const char *name, napi_callback cb, void *data) {

@@ -93,6 +93,7 @@ extern const op_desc_t op_utimensat, op_lutimens, op_futimens;
 extern const op_desc_t op_renameat2, op_openat2, op_mkdirat, op_symlinkat, op_linkat;
 extern const op_desc_t op_unlinkat, op_fchownat, op_fchmodat;
 extern const op_desc_t op_syncfs, op_fsync_dir;
+extern const op_desc_t op_fideduperange;
 
 /* constants.c */
 napi_status define_constants(napi_env env, napi_value exports);
