@@ -1,11 +1,12 @@
 import {
-  GoTime,
-  genericToGo,
+  BIG_DATA_FIELDS,
+  bigDataMembersToGo,
+  copyBigDataMembers,
+  flagsToGo,
   idMapsToGo,
+  readBigDataMembers,
   readGenericMap,
   readIDMaps,
-  readInt,
-  readMap,
   readString,
   readStringArray,
   readTime,
@@ -14,21 +15,19 @@ import {
   type GoValue,
   type IDMap,
   type JSONValue,
+  type RecordFields,
+  type StoredRecord,
 } from '@cs/records';
 
-/** A container as callers see it (the containers.json record). */
-export interface Container {
-  id: string;
-  names: string[];
+/**
+ * A container as callers see it (the containers.json record; `id`, `names`, `metadata`,
+ * big-data members, `created`, `flags` as every record has).
+ */
+export interface Container extends RecordFields {
   /** ID of the image it was created from ('' for none). */
   image: string;
   /** ID of its read-write layer. */
   layer: string;
-  metadata: string;
-  bigDataNames: string[];
-  bigDataSizes: Record<string, number>;
-  bigDataDigests: Record<string, string>;
-  created: GoTime;
   uidMap: IDMap[];
   gidMap: IDMap[];
   /** Known keys: MountLabel, ProcessLabel (strings), MountOpts (string array), Volatile (true). */
@@ -38,9 +37,7 @@ export interface Container {
 }
 
 /** The in-memory record: public fields plus members this code does not know (kept on rewrite). */
-export interface ContainerRecord extends Container {
-  extra: Array<[string, JSONValue]>;
-}
+export interface ContainerRecord extends Container, StoredRecord {}
 
 const FIELDS = [
   'id',
@@ -48,9 +45,7 @@ const FIELDS = [
   'image',
   'layer',
   'metadata',
-  'big-data-names',
-  'big-data-sizes',
-  'big-data-digests',
+  ...BIG_DATA_FIELDS,
   'created',
   'uidmap',
   'gidmap',
@@ -59,7 +54,7 @@ const FIELDS = [
 
 export function decodeContainer(value: JSONValue, where: string): ContainerRecord {
   const { known, unknown } = splitMembers(value, FIELDS, where);
-  const f = (name: (typeof FIELDS)[number]) => known.get(name);
+  const f = (name: string) => known.get(name);
   const at = (name: string) => `${where}.${name}`;
   return {
     id: readString(f('id'), at('id')),
@@ -67,9 +62,7 @@ export function decodeContainer(value: JSONValue, where: string): ContainerRecor
     image: readString(f('image'), at('image')),
     layer: readString(f('layer'), at('layer')),
     metadata: readString(f('metadata'), at('metadata')),
-    bigDataNames: readStringArray(f('big-data-names'), at('big-data-names')),
-    bigDataSizes: toRecord(readMap(f('big-data-sizes'), at('big-data-sizes'), (x, w) => readInt(x, w))),
-    bigDataDigests: toRecord(readMap(f('big-data-digests'), at('big-data-digests'), readString)),
+    ...readBigDataMembers(f, where),
     created: readTime(f('created'), at('created')),
     uidMap: readIDMaps(f('uidmap'), at('uidmap')),
     gidMap: readIDMaps(f('gidmap'), at('gidmap')),
@@ -87,13 +80,11 @@ export function encodeContainer(rec: ContainerRecord): GoValue {
     image: rec.image,
     layer: rec.layer,
     metadata: rec.metadata || undefined,
-    'big-data-names': rec.bigDataNames.length > 0 ? rec.bigDataNames : undefined,
-    'big-data-sizes': mapOf(rec.bigDataSizes),
-    'big-data-digests': mapOf(rec.bigDataDigests),
+    ...bigDataMembersToGo(rec),
     created: rec.created,
     uidmap: idMapsToGo(rec.uidMap),
     gidmap: idMapsToGo(rec.gidMap),
-    flags: Object.keys(rec.flags).length > 0 ? genericToGo(rec.flags) : undefined,
+    flags: flagsToGo(rec.flags),
   };
   for (const [k, v] of rec.extra) out[k] = v;
   return out;
@@ -106,9 +97,7 @@ export function publicContainer(rec: ContainerRecord): Container {
     image: rec.image,
     layer: rec.layer,
     metadata: rec.metadata,
-    bigDataNames: [...rec.bigDataNames],
-    bigDataSizes: { ...rec.bigDataSizes },
-    bigDataDigests: { ...rec.bigDataDigests },
+    ...copyBigDataMembers(rec),
     created: rec.created,
     uidMap: rec.uidMap.map((m) => ({ ...m })),
     gidMap: rec.gidMap.map((m) => ({ ...m })),
@@ -117,13 +106,3 @@ export function publicContainer(rec: ContainerRecord): Container {
   };
 }
 
-function mapOf<T extends GoValue>(obj: Record<string, T>): Map<string, T> | undefined {
-  const entries = Object.entries(obj);
-  return entries.length > 0 ? new Map(entries) : undefined;
-}
-
-function toRecord<T>(m: Map<string, T>): Record<string, T> {
-  const out = Object.create(null) as Record<string, T>;
-  for (const [k, v] of m) out[k] = v;
-  return out;
-}

@@ -1,49 +1,43 @@
 import { isValidDigest } from '@cs/ids';
 import {
-  GoTime,
-  genericToGo,
+  BIG_DATA_FIELDS,
+  bigDataMembersToGo,
+  copyBigDataMembers,
+  flagsToGo,
+  readBigDataMembers,
   readGenericMap,
-  readInt,
-  readMap,
   readString,
   readStringArray,
   readTime,
   splitMembers,
-  type GenericValue,
   type GoValue,
   type JSONValue,
+  type RecordFields,
+  type StoredRecord,
 } from '@cs/records';
 import { InvalidImageDigestError } from './errors.js';
 
-/** An image as callers see it: the images.json record plus the computed digest list. */
-export interface Image {
-  id: string;
+/**
+ * An image as callers see it: the images.json record plus the computed digest list
+ * (`id`, `names`, `metadata`, big-data members, `created`, `flags` as every record has).
+ */
+export interface Image extends RecordFields {
   /** The "searchable" digest ('' when none). */
   digest: string;
   /** Computed, not stored: `digest` first, then the distinct digests of `manifest*` big-data items. */
   digests: string[];
-  names: string[];
   /** Every name ever given, most recent first. */
   namesHistory: string[];
   /** Top layer ID ('' for an image without layers). */
   topLayer: string;
   /** Alternate top layers (same contents, other ID mappings). */
   mappedTopLayers: string[];
-  metadata: string;
-  /** Big-data keys in insertion order. */
-  bigDataNames: string[];
-  bigDataSizes: Record<string, number>;
-  bigDataDigests: Record<string, string>;
-  created: GoTime;
-  flags: Record<string, GenericValue>;
   /** Found in a read-only (additional) store. Not stored. */
   readOnly: boolean;
 }
 
 /** The in-memory record: the public fields plus members this code does not know (kept on rewrite). */
-export interface ImageRecord extends Image {
-  extra: Array<[string, JSONValue]>;
-}
+export interface ImageRecord extends Image, StoredRecord {}
 
 const FIELDS = [
   'id',
@@ -53,16 +47,14 @@ const FIELDS = [
   'layer',
   'mapped-layers',
   'metadata',
-  'big-data-names',
-  'big-data-sizes',
-  'big-data-digests',
+  ...BIG_DATA_FIELDS,
   'created',
   'flags',
 ] as const;
 
 export function decodeImage(value: JSONValue, where: string): ImageRecord {
   const { known, unknown } = splitMembers(value, FIELDS, where);
-  const f = (name: (typeof FIELDS)[number]) => known.get(name);
+  const f = (name: string) => known.get(name);
   const at = (name: string) => `${where}.${name}`;
   const rec: ImageRecord = {
     id: readString(f('id'), at('id')),
@@ -73,9 +65,7 @@ export function decodeImage(value: JSONValue, where: string): ImageRecord {
     topLayer: readString(f('layer'), at('layer')),
     mappedTopLayers: readStringArray(f('mapped-layers'), at('mapped-layers')),
     metadata: readString(f('metadata'), at('metadata')),
-    bigDataNames: readStringArray(f('big-data-names'), at('big-data-names')),
-    bigDataSizes: toRecord(readMap(f('big-data-sizes'), at('big-data-sizes'), (x, w) => readInt(x, w))),
-    bigDataDigests: toRecord(readMap(f('big-data-digests'), at('big-data-digests'), readString)),
+    ...readBigDataMembers(f, where),
     created: readTime(f('created'), at('created')),
     flags: readGenericMap(f('flags'), at('flags')),
     readOnly: false,
@@ -94,11 +84,9 @@ export function encodeImage(rec: ImageRecord): GoValue {
     layer: rec.topLayer || undefined,
     'mapped-layers': nonEmpty(rec.mappedTopLayers),
     metadata: rec.metadata || undefined,
-    'big-data-names': nonEmpty(rec.bigDataNames),
-    'big-data-sizes': mapOf(rec.bigDataSizes),
-    'big-data-digests': mapOf(rec.bigDataDigests),
+    ...bigDataMembersToGo(rec),
     created: rec.created,
-    flags: Object.keys(rec.flags).length > 0 ? genericToGo(rec.flags) : undefined,
+    flags: flagsToGo(rec.flags),
   };
   for (const [k, v] of rec.extra) out[k] = v;
   return out;
@@ -144,9 +132,7 @@ export function publicImage(rec: ImageRecord): Image {
     topLayer: rec.topLayer,
     mappedTopLayers: [...rec.mappedTopLayers],
     metadata: rec.metadata,
-    bigDataNames: [...rec.bigDataNames],
-    bigDataSizes: { ...rec.bigDataSizes },
-    bigDataDigests: { ...rec.bigDataDigests },
+    ...copyBigDataMembers(rec),
     created: rec.created,
     flags: structuredClone(rec.flags),
     readOnly: rec.readOnly,
@@ -157,13 +143,3 @@ function nonEmpty(list: readonly string[]): readonly string[] | undefined {
   return list.length > 0 ? list : undefined;
 }
 
-function mapOf<T extends GoValue>(obj: Record<string, T>): Map<string, T> | undefined {
-  const entries = Object.entries(obj);
-  return entries.length > 0 ? new Map(entries) : undefined;
-}
-
-function toRecord<T>(m: Map<string, T>): Record<string, T> {
-  const out = Object.create(null) as Record<string, T>;
-  for (const [k, v] of m) out[k] = v;
-  return out;
-}

@@ -41,3 +41,17 @@ export {
 } from './store-errors.js';
 export { dedupeNames, assertStorableID } from './record-ids.js';
 export { writeBigDataFile } from './big-data-file.js';
+export {
+  type RecordFields,
+  type StoredRecord,
+  type RecordReader,
+  type RecordWriter,
+  BIG_DATA_FIELDS,
+  readBigDataMembers,
+  bigDataMembersToGo,
+  copyBigDataMembers,
+  flagsToGo,
+} from './stored-record.js';
+export { RecordIndex } from './record-index.js';
+export { RecordStore, type RecordStoreOptions, type RecordStoreCore } from './record-store.js';
+export { RecordView, type NewRecordOptions, type BigDataRead } from './record-view.js';
