@@ -1,28 +1,23 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { digestOf } from '@cs/ids';
 import { ContainerStore } from '../src/index.js';
-import { GO_CLI, goStore, haveGoCLI } from './go-cli.js';
+import { failureText, goStoreTest, type GoStore } from '@cs/test-kit/go-cli';
+import { checkRequirements } from '@cs/test-kit/process';
 
-const available = await haveGoCLI();
-if (!available) console.warn(`SKIP containers interop tests: the Go containers-storage CLI (${GO_CLI}; set CS_GO_CLI) is not installed`);
+const available = await checkRequirements('containers interop tests', { goCli: true });
 
 describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', () => {
-  let g: Awaited<ReturnType<typeof goStore>>;
   let store: ContainerStore | undefined;
-  beforeEach(async () => {
-    g = await goStore();
-  });
   afterEach(async () => {
     await store?.close();
     store = undefined;
-    await g.cleanup();
   });
-  const openOurs = async () =>
+  const openOurs = async (g: GoStore) =>
     (store = await ContainerStore.open(path.join(g.graph, 'vfs-containers'), { runDir: path.join(g.runRoot, 'vfs-containers') }));
 
-  it('reads containers Go wrote, with big data and directories, and rewrites them byte for byte', async () => {
+  goStoreTest('reads containers Go wrote, with big data and directories, and rewrites them byte for byte', async ({ g }) => {
     const layer = (await g.go('create-layer')).trim();
     const image = (await g.go('create-image', '-n', 'img', layer)).split('\n')[0]!.trim();
     const id = (await g.go('create-container', '-n', 'web', '-m', 'podman <meta>', image)).split(/[\n\t]/)[0]!.trim();
@@ -34,7 +29,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     const goDir = (await g.go('get-container-dir', 'web')).trim();
     const goRunDir = (await g.go('get-container-run-dir', 'web')).trim();
 
-    await openOurs();
+    await openOurs(g);
     const c = await store!.get('web');
     expect(c).toMatchObject({ id, image, metadata: 'podman <meta>', bigDataNames: ['Config/Blob'], bigDataSizes: { 'Config/Blob': 5 } });
     expect(c.flags).toEqual({ MountLabel: '', ProcessLabel: '' });
@@ -52,11 +47,11 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect(await fs.readFile(path.join(g.graph, 'vfs-containers', 'containers.json'), 'utf8')).toBe(before);
   });
 
-  it('writes containers Go reads back, and sees Go changes through the lock token', async () => {
+  goStoreTest('writes containers Go reads back, and sees Go changes through the lock token', async ({ g }) => {
     const layer = (await g.go('create-layer')).trim();
     const image = (await g.go('create-image', '-n', 'img', layer)).split('\n')[0]!.trim();
     const rwLayer = (await g.go('create-layer', layer)).trim();
-    await openOurs();
+    await openOurs(g);
     const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
     const c = await store!.create({
       names: ['ours', 'second'],
@@ -101,19 +96,11 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
       ['get-container-data-size', () => store!.bigDataSize(c.id, 'nosuch')],
       ['get-container-data-digest', () => store!.bigDataDigest(c.id, 'nosuch')],
     ] as Array<[string, () => Promise<unknown>]>) {
-      const goErr = await g.go(cmd, c.id, 'nosuch').then(
-        () => '',
-        (e: { stderr: string }) => e.stderr.trim(),
-      );
-      const ours = await Promise.resolve().then(() => call()).then(
-        () => '',
-        (e: Error) => e.message,
-      );
-      expect(ours).toBe(goErr);
+      const goErr = await failureText(() => g.go(cmd, c.id, 'nosuch'));
+      expect(goErr).not.toBe('');
+      expect(await failureText(call)).toBe(goErr);
     }
-    expect(await g.go('get-container-data', 'nosuch-ctr', 'k').catch((e: { stderr: string }) => e.stderr.trim())).toBe(
-      await store!.get('nosuch-ctr').catch((e: Error) => e.message),
-    );
+    expect(await failureText(() => g.go('get-container-data', 'nosuch-ctr', 'k'))).toBe(await failureText(() => store!.get('nosuch-ctr')));
     expect((await g.go('get-container-dir', 'ours')).trim()).toBe(path.join(g.graph, 'vfs-containers', c.id, 'userdata'));
 
     // Go writes while our object stays open
@@ -129,7 +116,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect((await g.go('containers', '--json')).trim()).toBe('[]');
   });
 
-  it('agrees with Go on the file names of unusual big-data keys', async () => {
+  goStoreTest('agrees with Go on the file names of unusual big-data keys', async ({ g }) => {
     const id = (await g.go('create-container', '-n', 'c', '')).split(/[\n\t]/)[0]!.trim(); // no image
     const keys = ['???', 'é-key', 'a.b.c', 'x'.repeat(100), ' spaced key '];
     const tmp = path.join(g.base, 'v');
@@ -137,7 +124,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
       await fs.writeFile(tmp, `go-${i}`);
       await g.go('set-container-data', '-f', tmp, id, key);
     }
-    await openOurs();
+    await openOurs(g);
     for (const [i, key] of keys.entries()) {
       expect((await store!.bigData(id, key)).toString()).toBe(`go-${i}`);
       await store!.setBigData(id, key, `ours-${i}`);
@@ -147,8 +134,8 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect(files).toEqual(['=IHNwYWNlZCBrZXkg', '=Pz8', '=w6kta2V5', 'a.b.c', 'x'.repeat(100)].sort());
   });
 
-  it('loses no record when Go and we create containers at the same time', async () => {
-    await openOurs();
+  goStoreTest('loses no record when Go and we create containers at the same time', async ({ g }) => {
+    await openOurs(g);
     const goRuns = Array.from({ length: 4 }, (_, i) => g.go('create-container', '-n', `go-${i}`, ''));
     const ours = Array.from({ length: 12 }, (_, i) => store!.create({ names: [`ours-${i}`], layer: `fake-layer-${i}` }));
     await Promise.all([...goRuns, ...ours]);

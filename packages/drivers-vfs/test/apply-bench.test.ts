@@ -2,15 +2,11 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VfsDriver } from '../src/index.js';
-import { BENCH_DATA, exists, goCli, haveGoCli, isRoot, makeTempRoot, treeListing } from './helpers.js';
+import { BENCH_DATA, checkRequirements, goCli, makeTempRoot, treeListing } from './helpers.js';
 
-const haveData = (await exists(path.join(BENCH_DATA, 'base.tar'))) && (await exists(path.join(BENCH_DATA, 'upper.tar')));
-const haveGo = haveGoCli;
-if (!haveData) console.warn(`skipping vfs applyDiff comparison: no base.tar/upper.tar in ${BENCH_DATA} (set CS_BENCH_DATA)`);
-if (!haveGo) console.warn('skipping vfs applyDiff comparison: containers-storage (Go CLI) is not installed');
-if (!isRoot) console.warn('skipping vfs applyDiff comparison: needs root');
+const runnable = await checkRequirements('vfs applyDiff comparison', { benchData: ['base.tar', 'upper.tar'], goCli: true, root: true });
 
-describe.skipIf(!haveData || !haveGo || !isRoot)('vfs applyDiff of the bench layers against the Go CLI', () => {
+describe.skipIf(!runnable)('vfs applyDiff of the bench layers against the Go CLI', () => {
   let root: Awaited<ReturnType<typeof makeTempRoot>>;
   let ours: VfsDriver;
   let goTop = '';

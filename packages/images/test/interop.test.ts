@@ -1,26 +1,21 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { digestOf } from '@cs/ids';
 import { GoTime, ImageStore } from '../src/index.js';
-import { GO_CLI, goStore, haveGoCLI } from './go-cli.js';
+import { failureText, goStoreTest } from '@cs/test-kit/go-cli';
+import { checkRequirements } from '@cs/test-kit/process';
 
-const available = await haveGoCLI();
-if (!available) console.warn(`SKIP images interop tests: the Go containers-storage CLI (${GO_CLI}; set CS_GO_CLI) is not installed`);
+const available = await checkRequirements('images interop tests', { goCli: true });
 
 describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', () => {
-  let g: Awaited<ReturnType<typeof goStore>>;
   let store: ImageStore | undefined;
-  beforeEach(async () => {
-    g = await goStore();
-  });
   afterEach(async () => {
     await store?.close();
     store = undefined;
-    await g.cleanup();
   });
 
-  it('reads images Go wrote, with names, digests and big data, and rewrites them byte for byte', async () => {
+  goStoreTest('reads images Go wrote, with names, digests and big data, and rewrites them byte for byte', async ({ g }) => {
     const layer = (await g.go('create-layer')).trim();
     const meta = 'meta <&> \u2028\u2029 \u{1F600} \u0001\u007f "q" \\ é\ttab';
     const id = (await g.go('create-image', '-n', 'docker.io/library/a:1', '-m', meta, layer)).split('\n')[0]!.trim();
@@ -67,7 +62,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect(await fs.readFile(path.join(g.graph, 'vfs-images', 'images.json'), 'utf8')).toBe(before);
   });
 
-  it('writes images Go reads back: list, image, big data, digests, lookups by digest', async () => {
+  goStoreTest('writes images Go reads back: list, image, big data, digests, lookups by digest', async ({ g }) => {
     const layer = (await g.go('create-layer')).trim();
     store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
     const img = await store.create({ names: ['quay.io/x/y:2', 'z'], topLayer: layer, metadata: 'ours' });
@@ -103,15 +98,9 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
       ['get-image-data-size', () => store!.bigDataSize(img.id, 'nosuch')],
       ['get-image-data-digest', () => store!.bigDataDigest(img.id, 'nosuch')],
     ] as Array<[string, () => Promise<unknown>]>) {
-      const goErr = await g.go(cmd, img.id, 'nosuch').then(
-        () => '',
-        (e: { stderr: string }) => e.stderr.trim(),
-      );
-      const ours = await Promise.resolve().then(() => call()).then(
-        () => '',
-        (e: Error) => e.message,
-      );
-      expect(ours).toBe(goErr);
+      const goErr = await failureText(() => g.go(cmd, img.id, 'nosuch'));
+      expect(goErr).not.toBe('');
+      expect(await failureText(call)).toBe(goErr);
     }
     expect((await g.go('images-by-digest', '-q', digestOf(manifest))).trim()).toBe(img.id);
     expect((await g.go('get-names', img.id)).trim().split('\n')).toEqual(['first', 'quay.io/x/y:2', 'z']);
@@ -126,7 +115,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect((await g.go('images', '-q')).trim()).toBe('');
   });
 
-  it('makes Go wait while we hold the write lock', async () => {
+  goStoreTest('makes Go wait while we hold the write lock', async ({ g }) => {
     store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
     await store.create({ id: 'held' });
     let goRun!: Promise<string>;
@@ -144,7 +133,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect(goDone).toBeGreaterThanOrEqual(released);
   });
 
-  it('keeps our created time (nanoseconds, offset) through a Go rewrite', async () => {
+  goStoreTest('keeps our created time (nanoseconds, offset) through a Go rewrite', async ({ g }) => {
     const layer = (await g.go('create-layer')).trim();
     store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
     const created = GoTime.parse('2015-03-01T10:00:00.123456789-05:00');
@@ -158,7 +147,7 @@ describe.skipIf(!available)('interop with the Go containers-storage CLI (vfs)', 
     expect(again.namesHistory).toEqual(['b', 'a']);
   });
 
-  it('loses no update when Go and we change images at the same time', async () => {
+  goStoreTest('loses no update when Go and we change images at the same time', async ({ g }) => {
     const layer = (await g.go('create-layer')).trim();
     store = await ImageStore.open(path.join(g.graph, 'vfs-images'));
     const target = await store.create({ id: 'target', topLayer: layer });
