@@ -9,16 +9,20 @@ import {
   isErrno,
   layerNotExist,
   NaiveDiff,
+  dedupDirs,
   readMountTable,
   splitMountOptions,
   type ApplyDiffOpts,
   type ApplyResult,
   type Change,
   type CreateOpts,
+  type DedupOptions,
+  type DedupResult,
   type DiffOpts,
   type Driver,
   type MountOpts,
   type ResolvedDriverInitOpts,
+  type StagedLayer,
 } from '@cs/drivers';
 import { backingFilesystem } from './backing-fs.js';
 import { cachedProbe } from './feature-cache.js';
@@ -30,6 +34,7 @@ import { planOverlayMount, type MountPlan } from './mount-plan.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
 import { probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './probes.js';
 import { run } from './run.js';
+import { inheritRoot, StagingArea } from './staging.js';
 
 /** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
 const archive = () => import('@cs/archive');
@@ -47,6 +52,7 @@ export class OverlayDriver implements Driver {
   private nativeDiff?: Promise<boolean>;
   private volatileSupport?: Promise<boolean>;
   private readonly mounts = new KeyedQueue();
+  private staging?: StagingArea;
 
   private constructor(
     private readonly init: ResolvedDriverInitOpts,
@@ -361,6 +367,52 @@ export class OverlayDriver implements Driver {
   async layerFileDirs(id: string): Promise<string[]> {
     const layer = await this.existingLayer(id);
     return [layer.diff, ...(await this.lowerDiffDirs(layer))];
+  }
+
+  /** Upstream Dedup over the layers' diff/ dirs. */
+  dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
+    return dedupDirs(layerIds.map((id) => this.layer(id).diff), opts);
+  }
+
+  /** Unpacks a tarball (overlay whiteouts) into a new dir of `<home>/staging/`; removed again on failure. */
+  async prepareStaged(input: AsyncIterable<Uint8Array>, opts: ApplyDiffOpts = {}): Promise<StagedLayer> {
+    this.staging ??= new StagingArea(this.home);
+    const target = await this.staging.create(this.options.forceMask);
+    try {
+      const { applyTar } = await archive();
+      const result = await applyTar(target, input, {
+        whiteouts: 'overlay',
+        overlayXattrPrefix: this.xattrPrefix,
+        uidMaps: opts.uidMaps,
+        gidMaps: opts.gidMaps,
+        ignoreChownErrors: this.options.ignoreChownErrors,
+        forceMask: this.options.forceMask,
+        recordTarSplit: opts.recordTarSplit,
+        signal: opts.signal,
+      });
+      return { target, result };
+    } catch (err) {
+      await this.staging.release(target);
+      throw err;
+    }
+  }
+
+  /** Replaces the layer's diff/ with the staged dir (a rename); refused while the layer is mounted. */
+  async applyStaged(id: string, _parent: string | null, staged: StagedLayer): Promise<void> {
+    const layer = await this.existingLayer(id);
+    this.staging ??= new StagingArea(this.home);
+    this.staging.assertTarget(staged);
+    if (await this.isMounted(id)) {
+      throw new DriverError('ERR_LAYER_MOUNTED', `overlay: layer ${JSON.stringify(id)} is mounted: its content cannot be replaced`);
+    }
+    await inheritRoot(staged, layer.diff);
+    await this.staging.commit(staged, layer.diff);
+  }
+
+  async cleanupStaged(staged: StagedLayer): Promise<void> {
+    this.staging ??= new StagingArea(this.home);
+    this.staging.assertTarget(staged);
+    await this.staging.release(staged.target);
   }
 
   /** The plan a get() would mount, without mounting (for callers that mount elsewhere, and tests). */

@@ -8,10 +8,13 @@ import {
   isErrno,
   layerNotExist,
   NaiveDiff,
+  dedupDirs,
   type ApplyDiffOpts,
   type ApplyResult,
   type Change,
   type CreateOpts,
+  type DedupOptions,
+  type DedupResult,
   type DiffOpts,
   type Driver,
   type MountOpts,
@@ -142,6 +145,11 @@ export class VfsDriver implements Driver {
 
   applyDiff(id: string, parent: string | null, input: AsyncIterable<Uint8Array>, opts?: ApplyDiffOpts): Promise<ApplyResult> {
     return this.naive.applyDiff(id, parent, input, opts);
+  }
+
+  /** Upstream Dedup over the layers' directories in this home (not those of image stores). */
+  dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
+    return dedupDirs(layerIds.map((id) => (assertLayerId(id), path.join(this.layersDir, id))), opts);
   }
 
   async layerFileDirs(id: string): Promise<string[]> {

@@ -8,7 +8,8 @@ export type DriverErrorCode =
   | 'ERR_LAYER_NOT_EXIST'
   | 'ERR_LAYER_EXISTS'
   | 'ERR_LAYER_MOUNTED'
-  | 'ERR_INVALID_LAYER_ID';
+  | 'ERR_INVALID_LAYER_ID'
+  | 'ERR_STAGING';
 
 /** Every error a driver raises on purpose is a DriverError with a stable `code`. */
 export class DriverError extends Error {

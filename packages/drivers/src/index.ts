@@ -12,7 +12,9 @@ export type {
   IDMap,
   MountOpts,
   ResolvedDriverInitOpts,
+  StagedLayer,
 } from './types.js';
+export { dedupDirs, DEDUP_HASH_METHODS, type DedupHashMethod, type DedupOptions, type DedupResult } from './dedup.js';
 export { DriverError, isErrno, layerNotExist, unknownDriver, type DriverErrorCode } from './errors.js';
 export { assertLayerId } from './layer-id.js';
 export {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, IDMap } from '@cs/archive';
+import type { DedupOptions, DedupResult } from './dedup.js';
 
 export type { ApplyResult, Change, IDMap };
 
@@ -74,6 +75,22 @@ export interface Driver {
   diffSize(id: string, parent: string | null, opts?: DiffOpts): Promise<number>;
   /** where tar-split replay finds member contents, first hit wins (overlay: diff/, then the lowers) */
   layerFileDirs(id: string): Promise<string[]>;
+  /** Shares the extents of identical files across these layers (upstream Dedup; vfs, overlay). */
+  dedup?(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult>;
+  /** Unpacks a tarball into a new directory of the driver's staging area (upstream ApplyDiffWithDiffer). */
+  prepareStaged?(input: AsyncIterable<Uint8Array>, opts?: ApplyDiffOpts): Promise<StagedLayer>;
+  /** Makes the staged content the layer's content (upstream ApplyDiffFromStagingDirectory). */
+  applyStaged?(id: string, parent: string | null, staged: StagedLayer): Promise<void>;
+  /** Removes what is left of a staging directory and releases its lock (idempotent). */
+  cleanupStaged?(staged: StagedLayer): Promise<void>;
+}
+
+/** Content prepared in a driver's staging area, not yet part of any layer. */
+export interface StagedLayer {
+  /** the directory holding the content, inside the driver home */
+  readonly target: string;
+  /** what unpacking found: digests, sizes, uid/gid sets, tar-split */
+  readonly result: ApplyResult;
 }
 
 export interface DriverInitOpts {
