@@ -101,6 +101,15 @@ export class UnsupportedDiffCompressionError extends LayerStoreError {
   }
 }
 
+/** The driver has no staging area (upstream: a driver that is not a DriverWithDiffer, e.g. vfs). */
+export class StagingNotSupportedError extends LayerStoreError {
+  readonly driver: string;
+  constructor(driver: string) {
+    super('ERR_STAGING_NOT_SUPPORTED', `graph driver ${driver} does not support partial pull`);
+    this.driver = driver;
+  }
+}
+
 /** The store was closed and cannot be used any more. */
 export class LayerStoreClosedError extends LayerStoreError {
   constructor() {

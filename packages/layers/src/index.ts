@@ -34,6 +34,7 @@ export {
   LayerDataNotFoundError,
   UnsupportedDiffCompressionError,
   LayerStoreClosedError,
+  StagingNotSupportedError,
 } from './errors.js';
 // Errors that come from the shared record helpers, re-exported so callers need one import.
 export { CorruptFileError, ReadOnlyStoreError } from '@cs/records';

@@ -2,7 +2,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, Compression } from '@cs/archive';
-import type { Driver, MountOpts } from '@cs/drivers';
+import type { DedupOptions, DedupResult, Driver, MountOpts } from '@cs/drivers';
 import { assertValidDigest, generateID } from '@cs/ids';
 import { LockFile } from '@cs/lockfile';
 import {
@@ -23,6 +23,7 @@ import {
   LayerHasChildrenError,
   LayerStoreClosedError,
   LayerUnknownError,
+  StagingNotSupportedError,
   UnsupportedDiffCompressionError,
 } from './errors.js';
 import { checkLayers, type CheckOptions, type LayerProblem } from './check.js';
@@ -456,6 +457,11 @@ export class LayerStore {
       mountLabel: layer.mountLabel || undefined,
       recordTarSplit: true,
     });
+    return this.#recordApply(layer, result, expected);
+  }
+
+  /** Records what an apply found: tar-split file, digests, sizes, compression, uid/gid sets. */
+  async #recordApply(layer: StoredLayer, result: ApplyResult, expected: PutLayerOptions = {}): Promise<number> {
     const { compressionCode } = await loadArchive();
     const tarSplitFile = tarSplitPath(this.paths.layerDir, layer.id);
     if (result.tarSplit !== undefined) await atomicWriteFile(tarSplitFile, result.tarSplit);
@@ -486,6 +492,52 @@ export class LayerStore {
       const size = await this.#applyDiffTo(layer, diff);
       await this.#saveLayers();
       return size;
+    });
+  }
+
+  /**
+   * applydiff-using-staging-dir (upstream PrepareStagedLayer + ApplyStagedLayer): the tarball is
+   * unpacked into the driver's staging area without the lock, then, under the write lock, the
+   * staged tree becomes the layer's whole content and is recorded as applyDiff records it. The
+   * staging dir is gone afterwards, whatever happened. StagingNotSupportedError for drivers
+   * without a staging area (vfs).
+   */
+  async applyStagedDiff(ref: string, diff: AsyncIterable<Uint8Array>): Promise<number> {
+    const drv = this.driver;
+    if (!drv.prepareStaged || !drv.applyStaged || !drv.cleanupStaged) throw new StagingNotSupportedError(drv.name);
+    if (this.readOnly) throw new ReadOnlyStoreError('layer store');
+    const layer = await this.get(ref);
+    const opts = { uidMaps: layer.uidMap, gidMaps: layer.gidMap, mountLabel: layer.mountLabel || undefined, recordTarSplit: true };
+    const staged = await drv.prepareStaged(diff, opts);
+    try {
+      return await this.#write(async () => {
+        const current = this.#resolve(layer.id);
+        await drv.applyStaged!(current.id, current.parent === '' ? null : current.parent, staged);
+        const size = await this.#recordApply(current, staged.result);
+        await this.#saveLayers();
+        return size;
+      });
+    } finally {
+      await drv.cleanupStaged(staged);
+    }
+  }
+
+  /**
+   * Upstream layerStore dedup: the given layers and their ancestors in this store (unknown ones
+   * end their chain) go to the driver's dedup, under the write lock. Drivers without one share nothing.
+   */
+  dedup(tops: readonly string[], opts: DedupOptions): Promise<DedupResult> {
+    return this.#write(async () => {
+      const ids = new Set<string>();
+      for (const top of tops) {
+        let layer = this.#index.byID.get(top);
+        while (layer !== undefined && !ids.has(layer.id)) {
+          ids.add(layer.id);
+          layer = layer.parent === '' ? undefined : this.#index.byID.get(layer.parent);
+        }
+      }
+      if (!this.driver.dedup || ids.size === 0) return { deduped: 0 };
+      return this.driver.dedup([...ids], opts);
     });
   }
 

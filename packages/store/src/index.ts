@@ -27,6 +27,7 @@ export {
   ParentIsContainerError,
 } from './errors.js';
 export { checkStore, repairStore, garbageCollect, type CheckReport, type CheckOptions } from './check.js';
+export { PartialImagesDisabledError, partialImagesEnabled } from './pull-options.js';
 
 // Re-exports of the lower packages' public types and errors.
 export {
@@ -40,6 +41,7 @@ export {
   LayerInUseError,
   LayerDataNotFoundError,
   UnsupportedDiffCompressionError,
+  StagingNotSupportedError,
   COMPRESSION,
   type Layer,
   type CreateLayerOptions,
@@ -63,5 +65,5 @@ export {
   type IDMap,
 } from '@cs/records';
 export { AmbiguousIDError, IDNotFoundError, InvalidIDError, generateID } from '@cs/ids';
-export { DriverError, type Driver, type MountOpts, type Change } from '@cs/drivers';
+export { DriverError, DEDUP_HASH_METHODS, type Driver, type MountOpts, type Change, type DedupHashMethod, type DedupOptions, type DedupResult } from '@cs/drivers';
 export { LockFile, LockFileError } from '@cs/lockfile';

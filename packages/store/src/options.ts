@@ -41,6 +41,8 @@ export interface ResolvedStoreOptions {
   gidMap: IDMap[];
   /** Additional read-only image stores taken from the driver options, in order. */
   additionalImageStores: string[];
+  /** `pull_options` of storage.conf (empty when none). */
+  pullOptions: Record<string, string>;
 }
 
 export const ROOT_GRAPH_ROOT = '/var/lib/containers/storage';

@@ -24,6 +24,7 @@ export function resolveStoreOptions(opts: StoreOptions): Omit<ResolvedStoreOptio
     uidMap: opts.uidMap ?? [],
     gidMap: opts.gidMap ?? [],
     additionalImageStores: driver === '' ? [] : additionalImageStores(driverOptions, driver).map((d) => path.resolve(d)),
+    pullOptions: { ...(opts.pullOptions ?? {}) },
   };
 }
 

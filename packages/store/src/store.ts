@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Driver, MountOpts } from '@cs/drivers';
+import type { DedupOptions, DedupResult, Driver, MountOpts } from '@cs/drivers';
 import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image, type ImageWriter } from '@cs/images';
 import {
   LayerDataNotFoundError,
@@ -35,6 +35,8 @@ import { listDriverLayers } from './driver-layers.js';
 import { planImageDeletion } from './delete-plan.js';
 import { treeFileSize } from './tree-size.js';
 import { generateID } from '@cs/ids';
+import { assertPartialImages } from './pull-options.js';
+import { directoryTar, imageTopLayers } from './staged-sources.js';
 
 /** Version reported by `version` (the Go library generation whose on-disk format we write). */
 export const STORE_VERSION = '1.43.0';
@@ -468,6 +470,28 @@ export class Store {
   /** Applies a tarball onto an existing read-write layer; returns the applied size. */
   async applyDiff(to: string, diff: AsyncIterable<Uint8Array>): Promise<number> {
     return (await this.layerStore()).applyDiff(to, diff);
+  }
+
+  /**
+   * Applies a tarball through the driver's staging area: it becomes the layer's whole content
+   * (upstream PrepareStagedLayer + ApplyStagedLayer). Needs `enable_partial_images` in the pull
+   * options (PartialImagesDisabledError) and a driver with a staging area (overlay).
+   */
+  async applyStagedDiff(to: string, diff: AsyncIterable<Uint8Array>): Promise<number> {
+    this.#check();
+    assertPartialImages(this.options.pullOptions);
+    return (await this.layerStore()).applyStagedDiff(to, diff);
+  }
+
+  /** applydiff-using-staging-dir: the directory's tree (its root entry left out, as upstream tars it) through applyStagedDiff. */
+  async applyDirectoryUsingStagingDir(to: string, directory: string): Promise<number> {
+    return this.applyStagedDiff(to, await directoryTar(directory));
+  }
+
+  /** dedup: shares identical files across the layers of every image (top, mapped tops and their ancestors). */
+  async dedup(opts: DedupOptions): Promise<DedupResult> {
+    const tops = imageTopLayers(await this.listImages());
+    return (await this.layerStore()).dedup(tops, opts);
   }
 
   // ---- sizes and owners ---------------------------------------------------------------------
