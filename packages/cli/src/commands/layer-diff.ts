@@ -1,6 +1,6 @@
-import { stat } from 'node:fs/promises';
 import type { CompressionName } from '@cs/store';
-import { boolFlag, CommandError, defineCommand, JSON_FLAG, stringFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand, JSON_FLAG, stringFlag, type Command } from '../command.js';
+import { applyDiffUsingStagingDir } from './applydiff-using-staging-dir.js';
 import { goErrorText } from '../go-errors.js';
 import { goQuoteBytes } from './go-quote-bytes.js';
 import { openOutput } from './layer-data.js';
@@ -97,21 +97,5 @@ function isLookupError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === 'ERR_LAYER_UNKNOWN' || code === 'ERR_LAYER_ID_AMBIGUOUS';
 }
-
-export const applyDiffUsingStagingDir = defineCommand({
-  names: ['applydiff-using-staging-dir'],
-  usage: 'Apply a directory to a layer using a staging directory',
-  optionsHelp: '[options [...]] layerNameOrID directory',
-  minArgs: 2,
-  maxArgs: 2,
-  flags: {},
-  async action({ store, args }) {
-    await store.layer(args[0]!);
-    const st = await stat(args[1]!);
-    if (!st.isDirectory()) throw new CommandError(`${args[1]}: not a directory`);
-    // Staged applies need zstd:chunked and the driver's staging area, which the Store does not offer.
-    throw new CommandError('applydiff-using-staging-dir: staged layer application (zstd:chunked differ) is not supported by this store');
-  },
-});
 
 export const diffCommands = [changes, diffSize, diff, applyDiff, applyDiffUsingStagingDir] as Command[];
