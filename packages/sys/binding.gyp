@@ -16,6 +16,7 @@
         "src/native/op_sync.c",
         "src/native/op_dedupe.c",
         "src/native/op_crc64.c",
+        "src/native/op_file.c",
         "src/native/crc64_iso.c",
         "src/native/constants.c"
       ],

@@ -107,6 +107,25 @@ export interface SysBinding {
    */
   crc64IsoUpdate(crc: Uint32Array, data: ArrayBufferView): void;
 
+  /**
+   * Extraction of one regular file in one call (src/native/op_file.c): creates `name` (one component) in
+   * `dirfd` with O_CREAT|O_EXCL|O_NOFOLLOW, writes `data` (updating the CRC-64/ISO `crc` when given), then
+   * owner, xattrs, mode and times as `attrs` (FILE_ATTR slots, FILE_FLAG bits) say, and closes. Returns -1,
+   * or with FILE_FLAG.KEEP_OPEN the open fd for fileWriteSync/fileFinishSync. Errors are SysErrors naming the
+   * failed call; the fd is closed on any failure after the create.
+   */
+  fileCreateAtSync(dirfd: number, name: PathArg, data: Uint8Array | null, attrs: Float64Array, crc?: Uint32Array | null,
+    xattrs?: ReadonlyArray<readonly [string, Uint8Array]> | null): number;
+  /** Writes all of `data` to `fd` (updating `crc` when given). */
+  fileWriteSync(fd: number, data: Uint8Array, crc?: Uint32Array | null): void;
+  /** Owner, xattrs, mode and times of an open file, then closes it (always, also on failure). */
+  fileFinishSync(fd: number, attrs: Float64Array, xattrs?: ReadonlyArray<readonly [string, Uint8Array]> | null): void;
+  /**
+   * Owner (lchown), xattrs (lsetxattr), mode (fchmodat: leave FILE_FLAG.CHMOD out for symlinks) and times
+   * (utimensat, not following) of an existing object `name` in `dirfd`, in that order, in one call.
+   */
+  setAttrsAtSync(dirfd: number, name: PathArg, attrs: Float64Array, xattrs?: ReadonlyArray<readonly [string, Uint8Array]> | null): void;
+
   setErrorClass(ctor: new (message: string) => Error): void;
 
   MS: Constants<'RDONLY' | 'NOSUID' | 'NODEV' | 'NOEXEC' | 'SYNCHRONOUS' | 'REMOUNT' | 'MANDLOCK' | 'DIRSYNC' | 'NOSYMFOLLOW'

@@ -6,6 +6,7 @@ import { binding } from './binding.js';
 
 export { SysError, isSysError } from './errors.js';
 export type { PathArg, LockKind, LockHolder, OpenHow, SysBinding, DedupeDest, DedupeResult } from './binding.js';
+export { FILE_ATTR, FILE_FLAG, fileAttrs } from './file.js';
 
 export const {
   // mounts
@@ -30,4 +31,6 @@ export const {
   fideduperange,
   // checksums (tar-split's CRC-64/ISO)
   crc64IsoUpdate,
+  // one call per extracted file (layer apply)
+  fileCreateAtSync, fileWriteSync, fileFinishSync, setAttrsAtSync,
 } = binding;

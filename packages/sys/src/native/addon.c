@@ -57,6 +57,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (s == napi_ok) s = export_function(env, exports, "minor", js_minor, NULL);
   if (s == napi_ok) s = export_function(env, exports, "crc64IsoUpdate", js_crc64_iso_update, NULL);
   if (s == napi_ok) s = export_function(env, exports, "setErrorClass", js_set_error_class, NULL);
+  if (s == napi_ok) s = define_file_ops(env, exports);
   if (s == napi_ok) s = define_constants(env, exports);
   if (s != napi_ok) {
     napi_throw_error(env, NULL, "@cs/sys: failed to initialise the native module");

@@ -103,5 +103,7 @@ napi_value js_major(napi_env env, napi_callback_info info);
 napi_value js_minor(napi_env env, napi_callback_info info);
 /* op_crc64.c: CRC-64/ISO over a buffer, inline (no thread hop) */
 napi_value js_crc64_iso_update(napi_env env, napi_callback_info info);
+/* op_file.c: one call per extracted file (create + write + owner/xattrs/mode/times + close) */
+napi_status define_file_ops(napi_env env, napi_value exports);
 
 #endif
