@@ -44,6 +44,13 @@ typedef struct {
   size_t len;
 } bytes_t;
 
+/* the call's arguments, missing ones as undefined */
+static void get_args(napi_env env, napi_callback_info info, napi_value *argv, size_t n) {
+  size_t argc = n;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  for (size_t i = argc; i < n; i++) napi_get_undefined(env, &argv[i]);
+}
+
 static int get_int(napi_env env, napi_value v, const char *what, int *out) {
   if (napi_get_value_int32(env, v, out) != napi_ok) return throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The \"%s\" argument must be of type number", what);
   return 0;
@@ -224,9 +231,7 @@ static napi_value close_and_report(napi_env env, int fd, int js_failed, fail_t *
 
 static napi_value js_file_create_at(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  size_t argc = 6;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  for (size_t i = argc; i < 6; i++) napi_get_undefined(env, &argv[i]);
+  get_args(env, info, argv, 6);
   int dirfd;
   char name[PATH_MAX];
   bytes_t data;
@@ -258,9 +263,7 @@ static napi_value js_file_create_at(napi_env env, napi_callback_info info) {
 
 static napi_value js_file_write(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  size_t argc = 3;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  for (size_t i = argc; i < 3; i++) napi_get_undefined(env, &argv[i]);
+  get_args(env, info, argv, 3);
   int fd;
   bytes_t data;
   uint32_t *crc;
@@ -273,9 +276,7 @@ static napi_value js_file_write(napi_env env, napi_callback_info info) {
 
 static napi_value js_file_finish(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  size_t argc = 3;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  for (size_t i = argc; i < 3; i++) napi_get_undefined(env, &argv[i]);
+  get_args(env, info, argv, 3);
   int fd;
   attrs_t a;
   if (get_int(env, argv[0], "fd", &fd) != 0) return NULL;
@@ -293,9 +294,7 @@ static napi_value js_file_finish(napi_env env, napi_callback_info info) {
  * callers leave F_CHMOD out for symlinks), utimensat(AT_SYMLINK_NOFOLLOW). */
 static napi_value js_set_attrs_at(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  size_t argc = 4;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  for (size_t i = argc; i < 4; i++) napi_get_undefined(env, &argv[i]);
+  get_args(env, info, argv, 4);
   int dirfd;
   char name[PATH_MAX];
   attrs_t a;
