@@ -7,9 +7,9 @@ import { cleanComponents, goCleanKey } from '../common/paths.js';
 import type { ApplyOptions } from './apply-options.js';
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY, errCode } from './fsx.js';
 import { copyUpFromLower } from './lower.js';
-import { dirTimes, fileTimes, setXattrs } from './metadata.js';
+import { dirTimes, putFileTimes, xattrsToSet } from './metadata.js';
 import { inUserNamespace } from './userns.js';
-import { type Root, unsafe } from './root.js';
+import { type Root, joinKey, unsafe } from './root.js';
 import { TYPE, type TarEntry, unsupportedType } from './tar-header.js';
 import type { TarReader } from './tar-reader.js';
 import type { TarSplitWriter } from './tar-split-writer.js';
@@ -18,6 +18,7 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 const NOFOLLOW = sys.AT.SYMLINK_NOFOLLOW;
+const { FILE_ATTR: A, FILE_FLAG: F } = sys;
 const WH = Buffer.from('.wh.');
 const WH_META = Buffer.from('.wh..wh.');
 const WH_OPQ = Buffer.from('.wh..wh..opq');
@@ -35,10 +36,6 @@ function isBadWhiteoutTarget(t: Buffer): boolean {
   return t.length === 0 || (t.length === 1 && t[0] === 0x2e) || (t.length === 2 && t[0] === 0x2e && t[1] === 0x2e);
 }
 
-function keyOf(parts: readonly Buffer[]): string {
-  return parts.map((p) => p.toString('latin1')).join('/');
-}
-
 function fsError(code: string, message: string): NodeJS.ErrnoException {
   const e = new Error(`${code}: ${message}`) as NodeJS.ErrnoException;
   e.code = code;
@@ -53,8 +50,16 @@ interface At {
 
 interface PendingDir {
   parts: Buffer[];
-  atime: bigint;
-  mtime: bigint;
+  /** [atime s, ns, mtime s, ns] */
+  times: [number, number, number, number];
+}
+
+/** The CRC-64 state as tar-split stores it: 8 bytes, big-endian. */
+function crcDigest(state: Uint32Array): Buffer {
+  const out = Buffer.allocUnsafe(8);
+  out.writeUInt32BE(state[0]!, 0);
+  out.writeUInt32BE(state[1]!, 4);
+  return out;
 }
 
 /**
@@ -84,6 +89,14 @@ export class Applier {
   private readonly rootUid: number;
   private readonly rootGid: number;
   private readonly rootless = inUserNamespace();
+  /** Attributes handed to the per-file native calls (one array, refilled per call). */
+  private readonly attrs = sys.fileAttrs();
+  /** Flags every such call carries (ignore chown errors, rootless xattr EPERM). */
+  private readonly baseFlags: number;
+  /** Running CRC-64 of the file being written, for the tar-split. */
+  private readonly crc = new Uint32Array(2);
+  /** Called for each parent directory created on the way. */
+  private readonly onParentCreated: (dfd: number, name: Buffer) => void;
 
   constructor(
     private readonly root: Root,
@@ -96,6 +109,9 @@ export class Applier {
     this.keepOverlay = opts.keepOverlayXattrs === true;
     this.rootUid = toHostID(opts.uidMaps, 0);
     this.rootGid = toHostID(opts.gidMaps, 0);
+    this.baseFlags = (opts.ignoreChownErrors ? F.IGNORE_CHOWN_ERRORS : 0) | (this.rootless ? F.IGNORE_XATTR_EPERM : 0);
+    const chownParents = this.overlay && (this.rootUid !== this.euid || this.rootGid !== this.egid);
+    this.onParentCreated = chownParents ? (dfd, name) => this.chown({ dfd, name }, this.rootUid, this.rootGid) : () => undefined;
   }
 
   /** Handles one entry, consuming its data. */
@@ -111,8 +127,8 @@ export class Applier {
     }
     this.seen.add(dupKey);
     const parts = cleanComponents(e.name);
-    // keyOf(parts) equals Go's clean key unless that one is rooted or climbs above the top.
-    const key = dupKey.charCodeAt(0) === 0x2f || dupKey === '.' || dupKey === '..' || dupKey.startsWith('../') ? keyOf(parts) : dupKey;
+    // joinKey(parts) equals Go's clean key unless that one is rooted or climbs above the top.
+    const key = dupKey.charCodeAt(0) === 0x2f || dupKey === '.' || dupKey === '..' || dupKey.startsWith('../') ? joinKey(parts) : dupKey;
     const base = parts[parts.length - 1];
     if (base === undefined || !startsWith(base, WH)) {
       this.uids.add(e.uid);
@@ -152,14 +168,16 @@ export class Applier {
     return [toHostID(this.opts.uidMaps, e.uid), toHostID(this.opts.gidMaps, e.gid)];
   }
 
-  /** The parent directory of `parts`, creating missing ones (0755; overlay: owned by the mapped root). */
-  private parent(parts: Buffer[]): number {
-    const dirParts = parts.slice(0, -1);
-    if (this.overlay && (this.rootUid !== this.euid || this.rootGid !== this.egid)) {
-      return this.root.dir(dirParts, (dfd, name) => this.chown({ dfd, name }, this.rootUid, this.rootGid));
-    }
-    return this.root.dir(dirParts, () => undefined);
+  /**
+   * The parent directory of `parts` (whose joinKey is `key`), creating missing ones (0755; overlay:
+   * owned by the mapped root).
+   */
+  private parent(parts: Buffer[], key: string): number {
+    if (parts.length <= 1) return this.root.fd;
+    return this.root.dir(parts.slice(0, -1), this.onParentCreated, key.slice(0, key.lastIndexOf('/')));
   }
+
+
 
   private path(at: At): Buffer {
     return this.root.at(at.dfd, at.name);
@@ -184,8 +202,32 @@ export class Applier {
     return e;
   }
 
-  private utimes(at: At, atime: bigint, mtime: bigint): void {
-    sys.utimensatSync(at.dfd, at.name, atime, mtime, NOFOLLOW);
+  /** A chown failure from a native call, as `chown()` reports it. */
+  private attrError(err: unknown, uid: number, gid: number, name: Buffer): unknown {
+    const syscall = (err as NodeJS.ErrnoException | undefined)?.syscall;
+    return syscall === 'fchown' || syscall === 'fchownat' ? this.chownError(err, uid, gid, name) : err;
+  }
+
+  /** Fills the attrs array for `e` (owner, mode, non-directory times) with the given FILE_FLAG bits. */
+  private fillAttrs(e: TarEntry, uid: number, gid: number, flags: number): Float64Array {
+    const a = this.attrs;
+    a[A.FLAGS] = flags | this.baseFlags;
+    a[A.MODE] = e.mode & 0o777;
+    a[A.UID] = uid;
+    a[A.GID] = gid;
+    a[A.CHMOD] = e.mode;
+    if ((flags & F.TIMES) !== 0) putFileTimes(a, e);
+    return a;
+  }
+
+  /** Owner, xattrs, mode, times (as `flags` asks) of an existing object, in one native call. */
+  private setAttrs(at: At, e: TarEntry, uid: number, gid: number, flags: number): void {
+    const a = this.fillAttrs(e, uid, gid, flags);
+    try {
+      sys.setAttrsAtSync(at.dfd, at.name, a, xattrsToSet(e.xattrs, this.keepOverlay));
+    } catch (err) {
+      throw this.attrError(err, uid, gid, at.name);
+    }
   }
 
   /** Removes whatever is at `at` (a directory recursively, a symlink itself). */
@@ -216,7 +258,7 @@ export class Applier {
 
   private async create(e: TarEntry, parts: Buffer[], key: string): Promise<Buffer | null> {
     const [uid, gid] = this.hostIDs(e);
-    const at: At = { dfd: this.parent(parts), name: parts[parts.length - 1]! };
+    const at: At = { dfd: this.parent(parts, key), name: parts[parts.length - 1]! };
     let crc: Buffer | null = null;
     switch (e.typeflag) {
       case TYPE.REG:
@@ -240,41 +282,45 @@ export class Applier {
   }
 
   private async regular(e: TarEntry, at: At, uid: number, gid: number): Promise<Buffer | null> {
-    const how = { flags: O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode: e.mode & 0o777 };
+    let flags = F.TIMES;
+    // A new file is ours already unless a setgid parent gave it its group: skip that chown.
+    if (uid !== this.euid || gid !== this.egid || this.root.isSetgid(at.dfd)) flags |= F.CHOWN;
+    // chown clears setuid/setgid and open() applied the umask: chmod only when that mattered.
+    if ((e.mode & 0o7000) !== 0 || (e.mode & this.umask) !== 0) flags |= F.CHMOD;
+    const xattrs = xattrsToSet(e.xattrs, this.keepOverlay);
+    const crc = this.split !== undefined ? this.crc.fill(0) : null;
+    // Most files sit whole in the current input chunk: one native call then creates, writes and
+    // finishes them; a longer one stays open for the rest of its data.
+    const first = e.dataSize > 0 ? await this.reader.readData() : null;
+    const whole = first === null || first.length === e.dataSize;
+    const a = this.fillAttrs(e, uid, gid, whole ? flags : flags | F.KEEP_OPEN);
     let fd: number;
     try {
-      fd = sys.openat2Sync(at.dfd, at.name, how);
-    } catch (err) {
-      if (errCode(err) !== 'EEXIST') throw err;
-      this.clearFor(at, false);
-      fd = sys.openat2Sync(at.dfd, at.name, how);
-    }
-    try {
-      const c = this.split !== undefined ? new Crc64() : undefined;
-      for (;;) {
-        const chunk = await this.reader.readData();
-        if (chunk === null) break;
-        c?.update(chunk);
-        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+      try {
+        fd = sys.fileCreateAtSync(at.dfd, at.name, first, a, crc, xattrs);
+      } catch (err) {
+        if (errCode(err) !== 'EEXIST' || (err as NodeJS.ErrnoException).syscall !== 'openat') throw err;
+        this.clearFor(at, false);
+        fd = sys.fileCreateAtSync(at.dfd, at.name, first, a, crc, xattrs);
       }
-      this.createdBytes += e.dataSize;
-      // A new file is ours already unless a setgid parent gave it its group: skip that chown.
-      if (uid !== this.euid || gid !== this.egid || this.root.isSetgid(at.dfd)) {
+      if (!whole) {
         try {
-          fs.fchownSync(fd, uid, gid);
+          for (;;) {
+            const chunk = await this.reader.readData();
+            if (chunk === null) break;
+            sys.fileWriteSync(fd, chunk, crc);
+          }
         } catch (err) {
-          if (!this.opts.ignoreChownErrors) throw this.chownError(err, uid, gid, at.name);
+          fs.closeSync(fd);
+          throw err;
         }
+        sys.fileFinishSync(fd, this.fillAttrs(e, uid, gid, flags), xattrs);
       }
-      if (e.xattrs.length > 0) setXattrs({ fd }, e.xattrs, this.keepOverlay, this.rootless);
-      // chown clears setuid/setgid and open() applied the umask: chmod only when that mattered.
-      if ((e.mode & 0o7000) !== 0 || (e.mode & this.umask) !== 0) fs.fchmodSync(fd, e.mode);
-      const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-      sys.futimensSync(fd, a, m);
-      return c?.digest() ?? null;
-    } finally {
-      fs.closeSync(fd);
+    } catch (err) {
+      throw this.attrError(err, uid, gid, at.name);
     }
+    this.createdBytes += e.dataSize;
+    return crc === null ? null : crcDigest(crc);
   }
 
   private directory(e: TarEntry, at: At, parts: Buffer[], uid: number, gid: number): void {
@@ -284,12 +330,9 @@ export class Applier {
       if (errCode(err) !== 'EEXIST') throw err;
       if (!this.clearFor(at, true)) sys.mkdiratSync(at.dfd, at.name, e.mode & 0o777);
     }
-    this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
-    sys.fchmodatSync(at.dfd, at.name, e.mode);
+    this.setAttrs(at, e, uid, gid, F.CHOWN | F.CHMOD); // times once all entries are in (finish)
     this.root.forgetModes();
-    const [a, m] = dirTimes(e.atimeNs, e.mtimeNs);
-    this.dirs.push({ parts, atime: a, mtime: m });
+    this.dirs.push({ parts, times: dirTimes(e) });
   }
 
   private symlink(e: TarEntry, at: At, uid: number, gid: number): void {
@@ -302,10 +345,7 @@ export class Applier {
       sys.symlinkatSync(e.linkname, at.dfd, at.name);
     }
     this.createdBytes += e.linkname.length;
-    this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
-    const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-    this.utimes(at, a, m);
+    this.setAttrs(at, e, uid, gid, F.CHOWN | F.TIMES); // no chmod: it would follow the link
   }
 
   /** A hardlink target, resolved inside the root; copied up from a lower layer when absent (overlay). */
@@ -322,7 +362,7 @@ export class Applier {
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || !this.overlay || !this.opts.lowerDirs?.length) throw err;
     }
     // The target lives in a lower layer: copy it up so that both names share one inode.
-    copyUpFromLower(this.opts.lowerDirs, tparts, () => this.root.at(this.parent(tparts), name));
+    copyUpFromLower(this.opts.lowerDirs, tparts, () => this.root.at(this.parent(tparts, joinKey(tparts)), name));
     this.dirty = true;
     return { dfd: this.root.dir(tparts.slice(0, -1)), name };
   }
@@ -347,28 +387,18 @@ export class Applier {
       this.remove(at, st);
       sys.linkatSync(target.dfd, target.name, at.dfd, at.name, 0);
     }
-    this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
-    if (!tst.isSymbolicLink()) {
-      sys.fchmodatSync(at.dfd, at.name, e.mode);
-      const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-      this.utimes(at, a, m);
-    }
+    this.setAttrs(at, e, uid, gid, tst.isSymbolicLink() ? F.CHOWN : F.CHOWN | F.CHMOD | F.TIMES);
   }
 
   /** Algorithm A: a hardlink into `.wh..wh.plnk/` becomes an independent copy carrying the plnk header's metadata (§2.1 6.2). */
   private plnkCopy(e: TarEntry, tparts: Buffer[], at: At): void {
-    const stashed = this.plnk.get(keyOf(tparts));
+    const stashed = this.plnk.get(joinKey(tparts));
     if (stashed === undefined) throw new ArchiveError('ERR_ARCHIVE_INVALID_LINK', `invalid aufs hardlink ${JSON.stringify(e.linkname.toString('utf8'))}`);
     this.clearFor(at, false);
     fs.copyFileSync(this.path(stashed.at), this.path(at), fs.constants.COPYFILE_EXCL);
     const src = stashed.entry;
     const [uid, gid] = this.hostIDs(src);
-    this.chown(at, uid, gid);
-    if (src.xattrs.length > 0) setXattrs({ path: this.path(at) }, src.xattrs, this.keepOverlay, this.rootless);
-    sys.fchmodatSync(at.dfd, at.name, src.mode);
-    const [a, m] = fileTimes(src.atimeNs, src.mtimeNs);
-    this.utimes(at, a, m);
+    this.setAttrs(at, src, uid, gid, F.CHOWN | F.CHMOD | F.TIMES);
   }
 
   private device(e: TarEntry, at: At, uid: number, gid: number): void {
@@ -382,11 +412,7 @@ export class Applier {
       this.clearFor(at, false);
       sys.mknodatSync(at.dfd, at.name, type | (e.mode & 0o777), dev);
     }
-    this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
-    sys.fchmodatSync(at.dfd, at.name, e.mode);
-    const [a, m] = fileTimes(e.atimeNs, e.mtimeNs);
-    this.utimes(at, a, m);
+    this.setAttrs(at, e, uid, gid, F.CHOWN | F.CHMOD | F.TIMES);
   }
 
   /** `./`, `.`, `/`: overlay ignores it; 'delete' applies owner, mode, xattrs of a directory entry (§2.8). */
@@ -397,16 +423,13 @@ export class Applier {
       throw unsafe(`the root entry ${JSON.stringify(shown)} must be a directory`, shown);
     }
     const [uid, gid] = this.hostIDs(e);
-    const at = { dfd: this.root.fd, name: DOT };
-    this.chown(at, uid, gid);
-    if (e.xattrs.length > 0) setXattrs({ path: this.path(at) }, e.xattrs, this.keepOverlay, this.rootless);
-    sys.fchmodatSync(at.dfd, at.name, e.mode);
+    this.setAttrs({ dfd: this.root.fd, name: DOT }, e, uid, gid, F.CHOWN | F.CHMOD);
     this.root.forgetModes();
   }
 
   private whiteoutTarget(parts: Buffer[]): Buffer {
     const target = parts[parts.length - 1]!.subarray(WH.length);
-    if (isBadWhiteoutTarget(target)) throw unsafe(`whiteout ${JSON.stringify(keyOf(parts))} names no file`, keyOf(parts));
+    if (isBadWhiteoutTarget(target)) throw unsafe(`whiteout ${JSON.stringify(joinKey(parts))} names no file`, joinKey(parts));
     return target;
   }
 
@@ -414,14 +437,14 @@ export class Applier {
   private deleteWhiteout(parts: Buffer[]): void {
     let dfd: number;
     try {
-      dfd = this.parent(parts);
+      dfd = this.parent(parts, joinKey(parts));
     } catch (err) {
       const code = errCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return; // behind a dangling symlink: nothing to delete
       throw err;
     }
     if (parts[parts.length - 1]!.equals(WH_OPQ)) {
-      this.opaqueWalk(dfd, keyOf(parts.slice(0, -1)));
+      this.opaqueWalk(dfd, joinKey(parts.slice(0, -1)));
       return;
     }
     const at = { dfd, name: this.whiteoutTarget(parts) };
@@ -465,7 +488,7 @@ export class Applier {
   private overlayWhiteout(e: TarEntry, parts: Buffer[]): void {
     let dfd: number;
     try {
-      dfd = this.parent(parts);
+      dfd = this.parent(parts, joinKey(parts));
     } catch (err) {
       if (errCode(err) === 'ENOTDIR') return;
       throw err;
@@ -487,7 +510,7 @@ export class Applier {
 
   /** Algorithm A, top-level `.wh..wh.*`: stash plnk files, honour the root opaque marker, skip the rest. */
   private async aufsMeta(e: TarEntry, parts: Buffer[]): Promise<Buffer | null> {
-    if (parts.length > 1) this.parent(parts); // upstream leaves the (empty) directory behind
+    if (parts.length > 1) this.parent(parts, joinKey(parts)); // upstream leaves the (empty) directory behind
     if (parts.length === 1 && parts[0]!.equals(WH_OPQ)) {
       this.opaqueWalk(this.root.fd, '');
       return null;
@@ -500,7 +523,7 @@ export class Applier {
       }
       const stashed = { dfd: this.plnkDir.fd, name: Buffer.from(String(this.plnk.size)) };
       const crc = await this.regular(e, stashed, ...this.hostIDs(e));
-      this.plnk.set(keyOf(parts), { at: stashed, entry: e });
+      this.plnk.set(joinKey(parts), { at: stashed, entry: e });
       return crc;
     }
     return null;
@@ -517,7 +540,10 @@ export class Applier {
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
         throw err;
       }
-      sys.utimensatSync(fd, DOT, d.atime, d.mtime, NOFOLLOW);
+      const a = this.attrs;
+      a[A.FLAGS] = F.TIMES;
+      [a[A.ATIME_SEC], a[A.ATIME_NSEC], a[A.MTIME_SEC], a[A.MTIME_NSEC]] = d.times;
+      sys.setAttrsAtSync(fd, DOT, a, null);
       this.root.collect();
     }
     if (this.plnkDir !== undefined) {

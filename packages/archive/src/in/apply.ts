@@ -62,6 +62,7 @@ export async function applyHere(
       if (entry === null) break;
       await applier.entry(entry);
     }
+    split?.endOfArchive();
     await reader.drainTrailing(); // trailing bytes belong to the digests and the tar-split
     applier.finish();
     const tarSplit = split === undefined ? undefined : await split.finish();

@@ -11,10 +11,9 @@ const SLASH = Buffer.from('/');
 /** Called after a missing parent directory was created (e.g. to chown it). */
 export type OnParentCreated = (dirFd: number, name: Buffer) => void;
 
-function sameParts(a: readonly Buffer[], b: readonly Buffer[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = a.length - 1; i >= 0; i--) if (!a[i]!.equals(b[i]!)) return false;
-  return true;
+/** The cache key of cleaned components: latin1, one char per byte, '/'-joined (components never hold '/'). */
+export function joinKey(parts: readonly Buffer[]): string {
+  return parts.length === 1 ? parts[0]!.toString('latin1') : parts.map((p) => p.toString('latin1')).join('/');
 }
 
 /** keys[i] is the cache key of the first i components. */
@@ -49,8 +48,8 @@ export class Root {
   private readonly prefixes = new Map<number, Buffer>();
   private readonly retired: number[] = [];
   private readonly setgid = new Map<number, boolean>();
-  /** The last dir() answer: consecutive entries mostly share a directory (no key string then). */
-  private lastParts: readonly Buffer[] = [];
+  /** The last dir() answer: consecutive entries mostly share a directory. */
+  private lastKey = '';
   private lastFd = -1;
   /** Bumped whenever cached fds are dropped, which invalidates lastParts/lastFd. */
   private generation = 0;
@@ -89,22 +88,23 @@ export class Root {
    * fd of the directory named by `parts` (already cleaned), resolving symlinks inside the root.
    * Missing directories are created (0755) when `onCreate` is given, else ENOENT; never below
    * a symlink (upstream only creates parents when nothing at all is there, §2.1 step 3).
+   * `key` is joinKey(parts) when the caller has it already (tar entries do: their cleaned name).
    */
-  dir(parts: Buffer[], onCreate?: OnParentCreated): number {
+  dir(parts: Buffer[], onCreate?: OnParentCreated, key = joinKey(parts)): number {
     if (parts.length === 0) return this.fd;
-    if (this.lastGeneration === this.generation && sameParts(parts, this.lastParts)) return this.lastFd;
-    const fd = this.lookup(parts, onCreate);
+    if (this.lastGeneration === this.generation && key === this.lastKey) return this.lastFd;
+    const fd = this.lookup(parts, key, onCreate);
     if (this.cache.size <= CACHE_LIMIT) {
-      this.lastParts = parts;
+      this.lastKey = key;
       this.lastFd = fd;
       this.lastGeneration = this.generation;
     }
     return fd;
   }
 
-  private lookup(parts: Buffer[], onCreate?: OnParentCreated): number {
+  private lookup(parts: Buffer[], key: string, onCreate?: OnParentCreated): number {
     if (this.cache.size > CACHE_LIMIT) this.evict();
-    const hit = this.cache.get(parts.length === 1 ? parts[0]!.toString('latin1') : parts.map((p) => p.toString('latin1')).join('/'));
+    const hit = this.cache.get(key);
     if (hit !== undefined) return hit; // the usual case: the previous entry's directory
     let expansions = 0;
     for (;;) {

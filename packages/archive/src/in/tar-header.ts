@@ -33,8 +33,12 @@ export interface TarEntry {
   size: number;
   /** Bytes of data that follow in the stream (0 for header-only types). */
   dataSize: number;
-  mtimeNs: bigint;
-  atimeNs: bigint | undefined;
+  /** Modification time: whole seconds (may be negative) and nanoseconds 0..999999999 (numbers: no bigint per entry). */
+  mtime: number;
+  mtimeNsec: number;
+  /** Access time (PAX, star and GNU headers only), same form. */
+  atime: number | undefined;
+  atimeNsec: number;
   devmajor: number;
   devminor: number;
   /** SCHILY.xattr.* records in stream order (values raw, empty allowed). */
@@ -151,6 +155,19 @@ export function parsePaxTime(v: Buffer): bigint {
   const frac = (m[3] ?? '').slice(0, 9).padEnd(9, '0');
   const ns = BigInt(m[2]!) * 1_000_000_000n + BigInt(frac);
   return neg ? -ns : ns;
+}
+
+/** Nanoseconds as [seconds, nanoseconds], floored (-1 ns is [-1, 999999999]). */
+export function splitNs(ns: bigint): [number, number] {
+  let sec = ns / 1_000_000_000n;
+  let nsec = ns % 1_000_000_000n;
+  if (nsec < 0n) {
+    nsec += 1_000_000_000n;
+    sec -= 1n;
+  }
+  const s = Number(sec);
+  if (!Number.isSafeInteger(s)) throw invalidHeader('time out of range');
+  return [s, Number(nsec)];
 }
 
 export function parsePaxInt(v: Buffer, key: string): number {

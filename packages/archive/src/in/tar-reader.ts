@@ -14,6 +14,7 @@ import {
   parsePax,
   parsePaxInt,
   parsePaxTime,
+  splitNs,
   unsupportedType,
 } from './tar-header.js';
 
@@ -148,17 +149,18 @@ export class TarReader {
     const format = formatOf(b);
     let name: Buffer = field(b, 0, 100);
     let prefix: Buffer | undefined;
-    let atimeNs: bigint | undefined;
+    let atime: number | undefined;
+    let atimeNsec = 0;
     if (format === 'ustar') prefix = field(b, 345, 155);
     else if (format === 'star') {
       prefix = field(b, 345, 131);
-      if (b[476] !== 0) atimeNs = BigInt(numeric(b, 476, 12, 'atime')) * 1_000_000_000n;
+      if (b[476] !== 0) atime = numeric(b, 476, 12, 'atime');
     } else if (format === 'gnu' && b[345] !== 0) {
       try {
-        atimeNs = BigInt(numeric(b, 345, 12, 'atime')) * 1_000_000_000n;
+        atime = numeric(b, 345, 12, 'atime');
       } catch {
         // Old Go writers put a USTAR prefix here; Go falls back the same way.
-        atimeNs = undefined;
+        atime = undefined;
         const p = field(b, 345, 155);
         if (!p.some((c) => c > 0x7f)) prefix = p;
       }
@@ -170,7 +172,8 @@ export class TarReader {
     let mode = numeric(b, 100, 8, 'mode');
     let uid = numeric(b, 108, 8, 'uid');
     let gid = numeric(b, 116, 8, 'gid');
-    let mtimeNs = BigInt(numeric(b, 136, 12, 'mtime')) * 1_000_000_000n;
+    let mtime = numeric(b, 136, 12, 'mtime');
+    let mtimeNsec = 0;
     const devmajor = format === 'v7' ? 0 : numeric(b, 329, 8, 'devmajor');
     const devminor = format === 'v7' ? 0 : numeric(b, 337, 8, 'devminor');
     if (longName !== undefined) name = longName;
@@ -204,10 +207,10 @@ export class TarReader {
             if (size < 0) throw invalidHeader('negative size');
             break;
           case 'mtime':
-            mtimeNs = parsePaxTime(v);
+            [mtime, mtimeNsec] = splitNs(parsePaxTime(v));
             break;
           case 'atime':
-            atimeNs = parsePaxTime(v);
+            [atime, atimeNsec] = splitNs(parsePaxTime(v));
             break;
           case 'ctime':
             parsePaxTime(v);
@@ -222,7 +225,7 @@ export class TarReader {
     if (typeflag === TYPE.REGA) typeflag = name.length > 0 && name[name.length - 1] === 0x2f ? TYPE.DIR : TYPE.REG;
     if (typeflag === TYPE.GNU_SPARSE) throw unsupportedType(typeflag);
     const dataSize = isHeaderOnly(typeflag) || rawType === TYPE.PAX_GLOBAL ? 0 : size;
-    return { name, linkname, typeflag, mode, uid, gid, size, dataSize, mtimeNs, atimeNs, devmajor, devminor, xattrs };
+    return { name, linkname, typeflag, mode, uid, gid, size, dataSize, mtime, mtimeNsec, atime, atimeNsec, devmajor, devminor, xattrs };
   }
 
   /** Next piece of the current entry's data (a view, valid until the next read); null when done. */

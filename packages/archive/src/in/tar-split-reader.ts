@@ -133,7 +133,7 @@ function fastRecord(b: Buffer, start: number, end: number): TarSplitRecord | und
 }
 
 /** One line (without its newline): a record, or undefined for a blank line. */
-function lineRecord(b: Buffer, start: number, end: number): TarSplitRecord | undefined {
+export function lineRecord(b: Buffer, start: number, end: number): TarSplitRecord | undefined {
   const fast = fastRecord(b, start, end);
   if (fast !== undefined) return fast;
   if (b.toString('latin1', start, end).trim() === '') return undefined;

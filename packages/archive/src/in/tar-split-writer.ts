@@ -14,6 +14,20 @@ const INLINE_BASE64_LIMIT = 48;
 const BASE64 = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1');
 const EQ = 0x3d;
 
+/** The fixed pieces of the JSON lines, as bytes (copied with a byte loop: Buffer.write costs more for a few bytes). */
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const SEGMENT_OPEN = ascii('{"type":2,"payload":"');
+const POSITION = ascii('","position":');
+const LINE_END = ascii('}\n');
+const FILE_OPEN = ascii('{"type":1');
+const NAME = ascii(',"name":"');
+const NAME_RAW = ascii(',"name_raw":"');
+const SIZE = ascii(',"size":');
+const PAYLOAD = ascii(',"payload":"');
+const NO_PAYLOAD = ascii(',"payload":null,"position":');
+/** Longest decimal a safe integer needs. */
+const MAX_DIGITS = 16;
+
 /** Go's encoding/json escapes these in strings; readers accept either form. */
 export function goJSONString(s: string): string {
   if (/^[\x20-\x7e]*$/.test(s) && !/["\\<>&]/.test(s)) return `"${s}"`; // the common case
@@ -70,10 +84,34 @@ export class TarSplitWriter implements RawSink {
     this.used = 0;
   }
 
-  /** ASCII text (field names, numbers). */
+  /** ASCII text. */
   private text(s: string): void {
     this.room(s.length);
     this.used += this.batch.write(s, this.used, 'latin1');
+  }
+
+  /** Fixed ASCII bytes. */
+  private put(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    const b = this.batch;
+    let o = this.used;
+    for (let i = 0; i < bytes.length; i++) b[o++] = bytes[i]!;
+    this.used = o;
+  }
+
+  /** A non-negative integer in decimal. */
+  private int(n: number): void {
+    this.room(MAX_DIGITS);
+    const b = this.batch;
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    let o = this.used + digits;
+    this.used = o;
+    do {
+      const q = Math.floor(n / 10);
+      b[--o] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
   }
 
   private base64(data: Uint8Array): void {
@@ -114,20 +152,22 @@ export class TarSplitWriter implements RawSink {
     } else data = Buffer.concat(this.pending, this.pendingLen);
     this.pending = [];
     this.pendingLen = 0;
-    this.text('{"type":2,"payload":"');
+    this.put(SEGMENT_OPEN);
     this.base64(data);
-    this.text(`","position":${this.position++}}\n`);
+    this.put(POSITION);
+    this.int(this.position++);
+    this.put(LINE_END);
   }
 
   /** A member: `size` is the number of data bytes in the stream, `crc` their CRC-64 (null if none). */
   file(name: Buffer, size: number, crc: Buffer | null): void {
     this.flushSegment();
-    this.text('{"type":1');
+    this.put(FILE_OPEN);
     if (name.length > 0) {
       if (isPlainJSON(name)) {
-        this.text(',"name":"');
+        this.put(NAME);
         this.room(name.length + 1);
-        this.used += name.copy(this.batch, this.used);
+        this.put(name);
         this.batch[this.used++] = 0x22;
       } else if (isUtf8(name)) {
         const json = `,"name":${goJSONString(name.toString('utf8'))}`;
@@ -135,22 +175,39 @@ export class TarSplitWriter implements RawSink {
         this.room(n);
         this.used += this.batch.write(json, this.used, 'utf8');
       } else {
-        this.text(',"name_raw":"');
+        this.put(NAME_RAW);
         this.base64(name);
         this.text('"');
       }
     }
-    if (size > 0) this.text(`,"size":${size}`);
+    if (size > 0) {
+      this.put(SIZE);
+      this.int(size);
+    }
     if (size > 0 && crc !== null) {
-      this.text(',"payload":"');
+      this.put(PAYLOAD);
       this.base64(crc);
-      this.text(`","position":${this.position++}}\n`);
-    } else this.text(`,"payload":null,"position":${this.position++}}\n`);
+      this.put(POSITION);
+    } else this.put(NO_PAYLOAD);
+    this.int(this.position++);
+    this.put(LINE_END);
   }
 
-  /** Flushes the last segment and returns the gzip bytes. */
+  /**
+   * The end of the archive was read: its raw bytes (the last padding and the zero blocks) make one
+   * segment, and what follows them (record padding, junk) others, as Go's tar-split writes them.
+   */
+  endOfArchive(): void {
+    this.flushSegment();
+  }
+
+  /** Flushes the last segment, adds Go's final empty one (its last read at EOF), and returns the gzip bytes. */
   async finish(): Promise<Buffer> {
     this.flushSegment();
+    this.put(SEGMENT_OPEN);
+    this.put(POSITION);
+    this.int(this.position++);
+    this.put(LINE_END);
     if (this.used > 0) this.gzip.write(this.batch.subarray(0, this.used));
     this.used = 0;
     this.gzip.end();
