@@ -27,6 +27,7 @@ export class StagingArea {
   /** Makes `<home>/staging/<random>/dir` and locks its staging dir; returns the `dir` path. */
   async create(forceMask: number | undefined): Promise<string> {
     await fs.mkdir(this.root, { recursive: true, mode: 0o700 });
+    await this.prune();
     const parent = await fs.mkdtemp(path.join(this.root, path.sep));
     try {
       const lock = await fs.open(path.join(parent, LOCK_FILE), 'w', 0o644);
@@ -39,6 +40,37 @@ export class StagingArea {
     } catch (err) {
       await this.release(path.join(parent, 'dir'));
       throw err;
+    }
+  }
+
+  /**
+   * Removes staging dirs left by dead processes (HEAD's pruneStagingDirectories): those whose
+   * staging.lock can be write-locked, or that have none. Live ones (locked) are left alone.
+   */
+  async prune(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.root);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    const ours = new Set([...this.#locks.keys()].map((t) => path.basename(path.dirname(t))));
+    for (const name of names) {
+      if (ours.has(name)) continue;
+      const dir = path.join(this.root, name);
+      let lock: fs.FileHandle | undefined;
+      try {
+        lock = await fs.open(path.join(dir, LOCK_FILE), 'r+');
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
+      }
+      try {
+        if (lock && !(await ofdTryLock(lock.fd, 'w'))) continue; // in use by a live process
+        await fs.rm(dir, { recursive: true, force: true });
+      } finally {
+        await lock?.close();
+      }
     }
   }
 

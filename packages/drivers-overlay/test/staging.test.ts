@@ -88,6 +88,22 @@ describe.skipIf(!isRoot)('overlay staged applies (staging area)', () => {
     expect(await readdir(childDiff)).toEqual(['g']);
   });
 
+  it('prunes staging dirs of dead processes (lock free or missing) and keeps locked ones', async () => {
+    const area = path.join(driver.home, 'staging');
+    for (const name of ['dead', 'nolock', 'live']) await mkdir(path.join(area, name, 'dir'), { recursive: true });
+    await writeFile(path.join(area, 'dead', 'staging.lock'), '');
+    await writeFile(path.join(area, 'live', 'staging.lock'), '');
+    // Another open file description holding the lock stands for a live process (OFD locks conflict).
+    const holder = await open(path.join(area, 'live', 'staging.lock'), 'r+');
+    expect(await ofdTryLock(holder.fd, 'w')).toBe(true);
+    await driver.create(id(1), null);
+    const staged = await driver.prepareStaged(await tarOf('p.tar', ['f:x:1']), { recordTarSplit: true });
+    expect((await readdir(area)).sort()).toEqual(['live', path.basename(path.dirname(staged.target))].sort());
+    await driver.cleanupStaged(staged);
+    await holder.close();
+    expect(await readdir(area)).toEqual(['live']);
+  });
+
   it('removes the staging dir when unpacking fails, and refuses foreign or mounted targets', async () => {
     await driver.create(id(1), null);
     const junk = Readable.from([Buffer.alloc(700, 7)]);
