@@ -122,4 +122,17 @@ describe.skipIf(!IS_ROOT)('Store staged applies and dedup on vfs', () => {
       message: expect.stringMatching(/cannot share file extents \(FIDEDUPERANGE: operation not supported\); dedup needs XFS with reflink or btrfs$/),
     });
   });
+
+  it('dedup includes an image\'s mapped top layers (a container with other ID maps), not container layers', async () => {
+    await rm(dir, { recursive: true, force: true });
+    dir = await mkdtemp('/dev/shm/cs-store-dedup-');
+    const store = await open('vfs', null);
+    await store.putLayer({ names: ['base'] }, streamOf(await makeTar(dir, { big: 'same bytes '.repeat(500) })));
+    const img = await store.createImage({ topLayer: 'base', names: ['img'] });
+    await store.createContainer({ image: 'img', names: ['plain'] }); // its layer: a copy of base, not an image layer
+    expect(await store.dedup({ hashMethod: 'crc' })).toEqual({ deduped: 0 });
+    await store.createContainer({ image: 'img', names: ['mapped'], uidMap: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMap: [{ containerID: 0, hostID: 100000, size: 65536 }] });
+    expect((await store.image(img.id)).mappedTopLayers).toHaveLength(1);
+    await expect(store.dedup({ hashMethod: 'crc' })).rejects.toMatchObject({ code: 'ERR_DRIVER_NOT_SUPPORTED' });
+  });
 });
