@@ -1,4 +1,4 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, Compression } from '@cs/archive';
@@ -722,11 +722,11 @@ export class LayerStore {
         const { layer, fromID } = this.#diffPair(from, to);
         const compression: Compression = opts.compression ?? compressionName(layer.compression);
         if (compression === 'bzip2' || compression === 'xz') throw new UnsupportedDiffCompressionError(`tar.${compression === 'bzip2' ? 'bz2' : 'xz'}`);
-        const { assembleFromTarSplit, compressStream } = await loadArchive();
+        const { replayTarSplit, compressStream } = await loadArchive();
         let raw: Readable;
         if ((await diffSourceOf(layer, fromID, this.driver, this.paths.layerDir)) === 'tar-split') {
           const dirs = await this.driver.layerFileDirs(layer.id);
-          raw = assembleFromTarSplit(createReadStream(tarSplitPath(this.paths.layerDir, layer.id)), dirs);
+          raw = replayTarSplit(await fs.readFile(tarSplitPath(this.paths.layerDir, layer.id)), dirs);
         } else {
           raw = await this.driver.diff(layer.id, fromID === '' ? null : fromID, this.#diffOpts(layer));
         }
