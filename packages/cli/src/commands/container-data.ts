@@ -1,6 +1,9 @@
 import { open } from 'node:fs/promises';
 import { defineCommand, JSON_FLAG, stringFlag, type Command } from '../command.js';
 import { readFileOrStdin } from './ic-read-input.js';
+import { lineCommand } from './line-command.js';
+
+const ITEM_ARGS = '[options [...]] containerNameOrID dataName';
 
 export const listContainerData = defineCommand({
   names: ['list-container-data', 'listcontainerdata'],
@@ -21,7 +24,7 @@ export const listContainerData = defineCommand({
 export const getContainerData = defineCommand({
   names: ['get-container-data', 'getcontainerdata'],
   usage: 'Get data that is attached to an container',
-  optionsHelp: '[options [...]] containerNameOrID dataName',
+  optionsHelp: ITEM_ARGS,
   minArgs: 2,
   maxArgs: 2,
   flags: { file: stringFlag(['-file', 'f'], 'Write data to file') },
@@ -40,38 +43,21 @@ export const getContainerData = defineCommand({
   },
 });
 
-export const getContainerDataSize = defineCommand({
-  names: ['get-container-data-size', 'getcontainerdatasize'],
-  usage: 'Get size of data that is attached to an container',
-  optionsHelp: '[options [...]] containerNameOrID dataName',
-  minArgs: 2,
-  maxArgs: 2,
-  flags: {},
-  async action({ store, args, out }) {
-    const container = await store.container(args[0]!);
-    out.out(`${await store.containerBigDataSize(container.id, args[1]!)}\n`);
-    return 0;
-  },
-});
+// Size and digest resolve the container first, as Go does.
+export const getContainerDataSize = lineCommand(
+  { names: ['get-container-data-size', 'getcontainerdatasize'], usage: 'Get size of data that is attached to an container', optionsHelp: ITEM_ARGS, args: 2 },
+  (store, [ref, key]) => store.container(ref!).then((c) => store.containerBigDataSize(c.id, key!)),
+);
 
-export const getContainerDataDigest = defineCommand({
-  names: ['get-container-data-digest', 'getcontainerdatadigest'],
-  usage: 'Get digest of data that is attached to an container',
-  optionsHelp: '[options [...]] containerNameOrID dataName',
-  minArgs: 2,
-  maxArgs: 2,
-  flags: {},
-  async action({ store, args, out }) {
-    const container = await store.container(args[0]!);
-    out.out(`${await store.containerBigDataDigest(container.id, args[1]!)}\n`);
-    return 0;
-  },
-});
+export const getContainerDataDigest = lineCommand(
+  { names: ['get-container-data-digest', 'getcontainerdatadigest'], usage: 'Get digest of data that is attached to an container', optionsHelp: ITEM_ARGS, args: 2 },
+  (store, [ref, key]) => store.container(ref!).then((c) => store.containerBigDataDigest(c.id, key!)),
+);
 
 export const setContainerData = defineCommand({
   names: ['set-container-data', 'setcontainerdata'],
   usage: 'Set data that is attached to an container',
-  optionsHelp: '[options [...]] containerNameOrID dataName',
+  optionsHelp: ITEM_ARGS,
   minArgs: 2,
   maxArgs: 2,
   flags: { file: stringFlag(['-file', 'f'], 'Read data from file') },
@@ -84,31 +70,15 @@ export const setContainerData = defineCommand({
   },
 });
 
-export const getContainerDir = defineCommand({
-  names: ['get-container-dir', 'getcontainerdir'],
-  usage: "Find the container's associated data directory",
-  optionsHelp: '[options [...]] containerNameOrID',
-  minArgs: 1,
-  maxArgs: 1,
-  flags: {},
-  async action({ store, args, out }) {
-    out.out(`${await store.containerDirectory(args[0]!)}\n`);
-    return 0;
-  },
-});
+export const getContainerDir = lineCommand(
+  { names: ['get-container-dir', 'getcontainerdir'], usage: "Find the container's associated data directory", optionsHelp: '[options [...]] containerNameOrID', args: 1 },
+  (store, [ref]) => store.containerDirectory(ref!),
+);
 
-export const getContainerRunDir = defineCommand({
-  names: ['get-container-run-dir', 'getcontainerrundir'],
-  usage: "Find the container's associated runtime directory",
-  optionsHelp: '[options [...]] containerNameOrID',
-  minArgs: 1,
-  maxArgs: 1,
-  flags: {},
-  async action({ store, args, out }) {
-    out.out(`${await store.containerRunDirectory(args[0]!)}\n`);
-    return 0;
-  },
-});
+export const getContainerRunDir = lineCommand(
+  { names: ['get-container-run-dir', 'getcontainerrundir'], usage: "Find the container's associated runtime directory", optionsHelp: '[options [...]] containerNameOrID', args: 1 },
+  (store, [ref]) => store.containerRunDirectory(ref!),
+);
 
 export const containerDataCommands: Command[] = [
   listContainerData,

@@ -2,6 +2,9 @@ import type { createHash as CreateHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { defineCommand, JSON_FLAG, stringFlag, type Command } from '../command.js';
 import { readFileOrStdin } from './ic-read-input.js';
+import { lineCommand } from './line-command.js';
+
+const ITEM_ARGS = '[options [...]] imageNameOrID dataName';
 
 /** The CLI's "manifest digest": plain SHA-256 of the bytes (the upstream quirk of cli.md §3.36). */
 function rawManifestDigest(createHash: typeof CreateHash, data: Uint8Array): string {
@@ -27,7 +30,7 @@ export const listImageData = defineCommand({
 export const getImageData = defineCommand({
   names: ['get-image-data', 'getimagedata'],
   usage: 'Get data that is attached to an image',
-  optionsHelp: '[options [...]] imageNameOrID dataName',
+  optionsHelp: ITEM_ARGS,
   minArgs: 2,
   maxArgs: 2,
   flags: { file: stringFlag(['-file', 'f'], 'Write data to file') },
@@ -46,38 +49,21 @@ export const getImageData = defineCommand({
   },
 });
 
-export const getImageDataSize = defineCommand({
-  names: ['get-image-data-size', 'getimagedatasize'],
-  usage: 'Get size of data that is attached to an image',
-  optionsHelp: '[options [...]] imageNameOrID dataName',
-  minArgs: 2,
-  maxArgs: 2,
-  flags: {},
-  async action({ store, args, out }) {
-    const image = await store.image(args[0]!);
-    out.out(`${await store.imageBigDataSize(image.id, args[1]!)}\n`);
-    return 0;
-  },
-});
+// Size and digest resolve the image first, as Go does.
+export const getImageDataSize = lineCommand(
+  { names: ['get-image-data-size', 'getimagedatasize'], usage: 'Get size of data that is attached to an image', optionsHelp: ITEM_ARGS, args: 2 },
+  (store, [ref, key]) => store.image(ref!).then((image) => store.imageBigDataSize(image.id, key!)),
+);
 
-export const getImageDataDigest = defineCommand({
-  names: ['get-image-data-digest', 'getimagedatadigest'],
-  usage: 'Get digest of data that is attached to an image',
-  optionsHelp: '[options [...]] imageNameOrID dataName',
-  minArgs: 2,
-  maxArgs: 2,
-  flags: {},
-  async action({ store, args, out }) {
-    const image = await store.image(args[0]!);
-    out.out(`${await store.imageBigDataDigest(image.id, args[1]!)}\n`);
-    return 0;
-  },
-});
+export const getImageDataDigest = lineCommand(
+  { names: ['get-image-data-digest', 'getimagedatadigest'], usage: 'Get digest of data that is attached to an image', optionsHelp: ITEM_ARGS, args: 2 },
+  (store, [ref, key]) => store.image(ref!).then((image) => store.imageBigDataDigest(image.id, key!)),
+);
 
 export const setImageData = defineCommand({
   names: ['set-image-data', 'setimagedata'],
   usage: 'Set data that is attached to an image (with sometimes wrong digest)',
-  optionsHelp: '[options [...]] imageNameOrID dataName',
+  optionsHelp: ITEM_ARGS,
   minArgs: 2,
   maxArgs: 2,
   flags: { file: stringFlag(['-file', 'f'], 'Read data from file') },
