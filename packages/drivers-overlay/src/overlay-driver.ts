@@ -370,7 +370,7 @@ export class OverlayDriver implements Driver {
   }
 
   /** Upstream Dedup over the layers' diff/ dirs. */
-  dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
+  async dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
     return dedupDirs(layerIds.map((id) => this.layer(id).diff), opts);
   }
 

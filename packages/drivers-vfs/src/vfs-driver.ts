@@ -148,7 +148,7 @@ export class VfsDriver implements Driver {
   }
 
   /** Upstream Dedup over the layers' directories in this home (not those of image stores). */
-  dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
+  async dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
     return dedupDirs(layerIds.map((id) => (assertLayerId(id), path.join(this.layersDir, id))), opts);
   }
 
