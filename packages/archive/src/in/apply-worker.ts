@@ -1,15 +1,17 @@
-import { createHash } from 'node:crypto';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ArchiveError } from '../common/errors.js';
 import { type SerializedError, builtModuleURL, deserialize, serialize } from './worker-util.js';
 import type { ApplyOptions, ApplyResult } from './apply-options.js';
 import { applyHere, checkApplyOptions } from './apply.js';
+import { type DecodedInput, decodeInput } from './decode.js';
 
 /**
  * applyTar runs the pipeline on a worker thread: the per-entry file system calls are
  * synchronous there (a few microseconds each, tens of thousands per layer), which keeps the
  * caller's event loop free and avoids one thread-pool round trip per syscall. The caller's
- * thread only forwards input chunks, with a bounded number in flight (backpressure).
+ * thread reads the input, digests it, decompresses it (zlib on libuv's pool, or a child
+ * process) and forwards the plain tar, with a bounded number of batches in flight: reading,
+ * hashing, inflating and applying then overlap on three threads.
  */
 const MARK = 'csArchiveApplyWorker';
 /**
@@ -20,16 +22,18 @@ const BATCH = 1 << 20;
 /** Batches posted and not yet taken by the worker before reading waits. */
 const MAX_IN_FLIGHT = 3;
 
-type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'fail'; message: string } | { type: 'abort' };
-type FromWorker = { type: 'ack' } | { type: 'done'; result: ApplyResult } | { type: 'error'; error: SerializedError };
+type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'fail'; error: SerializedError } | { type: 'abort' };
+type FromWorker = { type: 'ack' } | { type: 'done'; result: ApplyResult } | { type: 'error'; error: SerializedError; echo: boolean };
 
-/** Worker side: turns messages into an input stream and runs applyHere. */
+/** Worker side: turns messages into an input stream and runs applyHere on the plain tar. */
 function runWorker(): void {
   const port = parentPort!;
   const { targetDir, opts } = workerData as { targetDir: string; opts: ApplyOptions };
   const queue: ToWorker[] = [];
   let wake: (() => void) | undefined;
   const abort = new AbortController();
+  /** The caller's input failure, raised here where the stream reached it. */
+  let failure: Error | undefined;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'abort') abort.abort(new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted'));
     queue.push(m);
@@ -41,7 +45,7 @@ function runWorker(): void {
       wake = undefined;
       const m = queue.shift()!;
       if (m.type === 'end') return;
-      if (m.type === 'fail') throw new Error(m.message);
+      if (m.type === 'fail') throw (failure = deserialize(m.error));
       if (m.type === 'abort') throw new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted');
       port.postMessage({ type: 'ack' } satisfies FromWorker);
       yield m.data;
@@ -49,7 +53,7 @@ function runWorker(): void {
   }
   applyHere(targetDir, input(), { ...opts, signal: abort.signal }, true).then(
     (result) => port.postMessage({ type: 'done', result } satisfies FromWorker),
-    (e: unknown) => port.postMessage({ type: 'error', error: serialize(e) } satisfies FromWorker),
+    (e: unknown) => port.postMessage({ type: 'error', error: serialize(e), echo: e === failure } satisfies FromWorker),
   );
 }
 
@@ -66,11 +70,13 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
   if (url === undefined) return applyHere(targetDir, input, opts);
   const { signal, ...plain } = opts;
   if (signal?.aborted) throw new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted', { cause: signal.reason });
+  // Started first, so that its start-up overlaps with the first reads.
   // Fds come from @cs/sys's openat2 too: Node's per-worker fd tracking would warn on every close.
   const worker = new Worker(url, { workerData: { [MARK]: true, targetDir, opts: plain }, trackUnmanagedFds: false });
-  const rawHash = createHash('sha256'); // the raw digest is computed here, beside the worker
   let inFlight = 0;
   let settled = false;
+  /** The worker failed with the caller's own input error (which is then thrown as it was). */
+  let echoed = false;
   let onAck: (() => void) | undefined;
   const outcome = new Promise<ApplyResult>((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {
@@ -82,7 +88,10 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
       settled = true;
       onAck?.();
       if (m.type === 'done') resolve(m.result);
-      else reject(deserialize(m.error));
+      else {
+        echoed = m.echo;
+        reject(deserialize(m.error));
+      }
     });
     worker.on('error', (e) => {
       settled = true;
@@ -113,11 +122,12 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
     inFlight++;
     while (inFlight >= MAX_IN_FLIGHT && !settled) await new Promise<void>((res) => (onAck = res));
   };
+  let decoded: DecodedInput | undefined;
   try {
     try {
-      for await (const chunk of input) {
+      decoded = await decodeInput(input);
+      for await (const chunk of decoded.plain) {
         if (settled) break; // the worker failed early: stop reading
-        rawHash.update(chunk);
         for (let off = 0; off < chunk.byteLength && !settled; ) {
           batch ??= new Uint8Array(BATCH);
           const n = Math.min(BATCH - used, chunk.byteLength - off);
@@ -130,18 +140,21 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
       if (!settled) await post();
       if (!settled) worker.postMessage({ type: 'end' } satisfies ToWorker);
     } catch (e) {
-      if (!settled) worker.postMessage({ type: 'fail', message: (e as Error).message } satisfies ToWorker);
-      await outcome.catch(() => undefined);
-      throw e;
+      // The worker raises it where the stream reached it: a tar error earlier in the stream wins, as in Go.
+      if (!settled) worker.postMessage({ type: 'fail', error: serialize(e) } satisfies ToWorker);
+      const err = await outcome.then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      throw err === undefined || echoed ? e : err;
     }
     const result = await outcome;
-    const digest = `sha256:${rawHash.digest('hex')}`;
-    result.compressedDigest = digest;
+    Object.assign(result, decoded.digests());
     // structured clone turned the Buffer into a plain Uint8Array
     if (result.tarSplit !== undefined) result.tarSplit = Buffer.from(result.tarSplit.buffer, result.tarSplit.byteOffset, result.tarSplit.byteLength);
-    if (result.compression === 'none') result.uncompressedDigest = digest;
     return result;
   } finally {
+    decoded?.destroy();
     signal?.removeEventListener('abort', onAbort);
     await worker.terminate();
   }

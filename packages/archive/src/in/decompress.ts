@@ -40,12 +40,16 @@ export async function peekHead(
   }
   const head = Buffer.concat(chunks, have);
   async function* rest(): AsyncGenerator<Uint8Array> {
-    if (head.length > 0) yield head;
-    if (ended) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+    let done = ended;
+    try {
+      if (head.length > 0) yield head;
+      while (!done) {
+        const r = await it.next();
+        if (r.done) done = true;
+        else yield r.value;
+      }
+    } finally {
+      if (!done) await it.return?.(); // the consumer stopped early: let the source close
     }
   }
   return { head, rest: rest(), compression: compression ?? 'none' };

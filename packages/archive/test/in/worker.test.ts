@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha } from './apply-helpers.js';
 import { isRoot, skipNote, tempDirs } from './helpers.js';
@@ -85,5 +86,40 @@ describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first
     await expect((async () => {
       for await (const _ of mod.assembleFromTarSplit(r.tarSplit!, [d])) void _;
     })()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+  it('decompresses beside the worker: gzip digests, sizes and tree as in-process; decompression errors stay typed', async () => {
+    const mod = (await import(DIST)) as typeof import('../../src/index.js');
+    const members = [dir('d')];
+    for (let i = 0; i < 200; i++) members.push(file(`d/f${i}`, String(i).repeat(1000 + i * 50)));
+    const t = tar(...members);
+    const gz = gzipSync(t);
+    const d = await dirs.make();
+    const r = await mod.applyTar(d, chunked(gz, 4096), { whiteouts: 'overlay', recordTarSplit: true });
+    expect(r).toMatchObject({ compression: 'gzip', compressedDigest: sha(gz), compressedSize: gz.length, uncompressedDigest: sha(t), uncompressedSize: t.length });
+    expect((await readFile(join(d, 'd/f199'))).toString()).toBe('199'.repeat(1000 + 199 * 50));
+    const parts: Buffer[] = [];
+    for await (const c of mod.assembleFromTarSplit(r.tarSplit!, [d])) parts.push(Buffer.from(c as Buffer));
+    expect(Buffer.concat(parts).equals(t)).toBe(true);
+
+    const truncated = await mod.applyTar(await dirs.make(), chunked(gz.subarray(0, gz.length - 100), 4096), { whiteouts: 'overlay' }).catch((e: unknown) => e);
+    expect(truncated).toBeInstanceOf(mod.ArchiveError);
+    expect(truncated).toMatchObject({ code: 'ERR_ARCHIVE_TRUNCATED' });
+    const junk = Buffer.concat([gz, Buffer.from('not gzip')]);
+    await expect(mod.applyTar(await dirs.make(), chunked(junk, 4096), { whiteouts: 'overlay' })).rejects.toMatchObject({ code: 'ERR_ARCHIVE_CORRUPT_COMPRESSED' });
+  });
+
+  it('a tar error before a decompression error wins, as in Go (stream order, whichever thread sees it first)', async () => {
+    const mod = (await import(DIST)) as typeof import('../../src/index.js');
+    const t = tar(file('a', 'x'), file('a', 'y'), file('big', Buffer.alloc(4 << 20, 7)));
+    const gz = gzipSync(t);
+    const err = await mod.applyTar(await dirs.make(), chunked(gz.subarray(0, gz.length - 50), 1 << 16), { whiteouts: 'overlay' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_ARCHIVE_DUPLICATE_PATH' });
+    // an input stream that fails is reported as it failed, once the worker got that far
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield t.subarray(0, 1024);
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    const readErr = await mod.applyTar(await dirs.make(), failing(), { whiteouts: 'delete' }).catch((e: unknown) => e);
+    expect(readErr).toMatchObject({ code: 'EIO', message: 'EIO: i/o error, read' });
   });
 });
