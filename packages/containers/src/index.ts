@@ -7,16 +7,6 @@ export {
 } from './container-store.js';
 export { type Container } from './container-record.js';
 export { ContainerUnknownError } from './errors.js';
-export {
-  DuplicateIDError,
-  DuplicateNameError,
-  BigDataUnknownError,
-  SizeUnknownError,
-  DigestUnknownError,
-  ReadOnlyStoreError,
-  CorruptFileError,
-  InvalidBigDataKeyError,
-  GoTime,
-  type IDMap,
-} from '@cs/records';
-export { AmbiguousIDError } from '@cs/ids';
+// The shared errors of every record store (DuplicateIDError, BigDataUnknownError, …), AmbiguousIDError and GoTime.
+export * from '@cs/records/store-api';
+export { type IDMap } from '@cs/records';
