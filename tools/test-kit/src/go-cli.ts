@@ -26,7 +26,13 @@ async function isGoBinary(): Promise<boolean> {
       await fh.close();
     }
     if (!head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return false;
-    await run(GO_CLI, ['version']);
+    // `version` opens a store: give it a throw-away one, never the host's default store.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cs-go-probe-'));
+    try {
+      await run(GO_CLI, ['--graph', path.join(dir, 'root'), '--run', path.join(dir, 'run'), '--storage-driver', 'vfs', 'version']);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
     return true;
   } catch {
     return false;
