@@ -1,4 +1,4 @@
-/** The worker's synchronous twin of the tree scan in changes-tree.ts. */
+/** The tree scan of changes-tree.ts with synchronous calls (in the worker, or in-process in time slices). */
 import * as fs from 'node:fs';
 import { lgetxattrSync, llistxattrSync } from '@cs/sys';
 import { fsPath, joinBytes } from './byte-paths.js';
@@ -44,10 +44,38 @@ function readNames(path: string): string[] {
   return fs.readdirSync(fsPath(path), { encoding: 'latin1' as BufferEncoding }) as string[];
 }
 
-export function changesBetweenSync(newRoot: string, oldRoot: string, opts: CompareOptions): RawChange[] {
-  const newTree = rootNode(fs.lstatSync(fsPath(newRoot), { bigint: true }), newRoot);
-  const oldTree = rootNode(fs.lstatSync(fsPath(oldRoot), { bigint: true }), oldRoot);
-  const walk = (rel: string, n: TreeNode | null, o: TreeNode | null): void => {
+/**
+ * The scan of both trees, resumable: run() visits directory pairs until a deadline, so the
+ * in-process caller can give the event loop turns (changes-tree.ts) while the worker runs it
+ * to the end. An explicit stack instead of recursion; children maps are keyed by name and
+ * compared in sorted order, so the visiting order does not matter.
+ */
+export class TreePairScan {
+  readonly newTree: TreeNode;
+  readonly oldTree: TreeNode;
+  readonly #stack: Array<[rel: string, n: TreeNode | null, o: TreeNode | null]>;
+
+  constructor(
+    private readonly newRoot: string,
+    private readonly oldRoot: string,
+  ) {
+    this.newTree = rootNode(fs.lstatSync(fsPath(newRoot), { bigint: true }), newRoot);
+    this.oldTree = rootNode(fs.lstatSync(fsPath(oldRoot), { bigint: true }), oldRoot);
+    this.#stack = [['', this.newTree, this.oldTree]];
+  }
+
+  /** Scans until performance.now() passes `deadline`; true once both trees are read. */
+  run(deadline = Infinity): boolean {
+    for (;;) {
+      const next = this.#stack.pop();
+      if (next === undefined) return true;
+      this.#visit(...next);
+      if (performance.now() >= deadline) return this.#stack.length === 0;
+    }
+  }
+
+  #visit(rel: string, n: TreeNode | null, o: TreeNode | null): void {
+    const { newRoot, oldRoot } = this;
     const nDir = n !== null && isDirNode(n);
     const oDir = o !== null && isDirNode(o);
     if (!nDir && !oDir) return;
@@ -59,14 +87,20 @@ export function changesBetweenSync(newRoot: string, oldRoot: string, opts: Compa
       const childRel = rel === '' ? name : `${rel}/${name}`;
       const nSt = nDir ? lstatOrNull(joinBytes(newRoot, childRel)) : null;
       const oSt = oDir && oSet.has(name) ? lstatOrNull(joinBytes(oldRoot, childRel)) : null;
+      // the very same inode on both sides (overlay lower seen through a mount): nothing to compare
       if (sameDevice && nSt !== null && oSt !== null && nSt.ino === oSt.ino && nSt.dev === oSt.dev) continue;
       const nNode = nSt !== null ? loadNode(joinBytes(newRoot, childRel), nSt) : null;
       const oNode = oSt !== null ? loadNode(joinBytes(oldRoot, childRel), oSt) : null;
       if (nNode !== null) n!.children.set(name, nNode);
       if (oNode !== null) o!.children.set(name, oNode);
-      walk(childRel, nNode, nNode !== null && isDirNode(nNode) ? oNode : null);
+      // old children matter only below a new directory (a dir replaced by a file hides them)
+      this.#stack.push([childRel, nNode, nNode !== null && isDirNode(nNode) ? oNode : null]);
     }
-  };
-  walk('', newTree, oldTree);
-  return compareTrees(newTree, oldTree, opts);
+  }
+}
+
+export function changesBetweenSync(newRoot: string, oldRoot: string, opts: CompareOptions): RawChange[] {
+  const scan = new TreePairScan(newRoot, oldRoot);
+  scan.run();
+  return compareTrees(scan.newTree, scan.oldTree, opts);
 }

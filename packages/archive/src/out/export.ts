@@ -8,8 +8,10 @@ import { toBytes } from './byte-paths.js';
 import { ChangeKind, changeBytes, type Change } from './change.js';
 import type { IDMapRange } from './id-maps.js';
 import { OverlayLowers } from './overlay-lowers.js';
-import { produceTar, type Member, type ProduceContext } from './produce.js';
-import { walkTree } from './tree-walk.js';
+import { OutChunks, type Member, type ProduceContext } from './produce-core.js';
+import { SyncProducer, type OpaqueMarkerSync } from './produce-sync.js';
+import { TimeSlicer } from './time-slice.js';
+import { walkTreeSliced } from './tree-walk-sliced.js';
 import { exportInWorker, workerAvailable } from './worker.js';
 import { loadHostNames, NO_NAMES } from './user-names.js';
 import { TAR_XATTRS_143, TAR_XATTRS_HEAD } from './xattrs.js';
@@ -26,8 +28,9 @@ export interface ExportOptions {
   /** called for each entry left out the way upstream only logs it (vanished, socket, unmappable owner) */
   onSkip?: (path: string, reason: unknown) => void;
   /**
-   * Produce in a worker thread with synchronous syscalls (default true; several times faster).
-   * Ignored when running from sources rather than the built bundle.
+   * Produce in a worker thread (default true), off the calling thread. Ignored when running from
+   * sources or from another package's bundle; production then runs on the calling thread, with
+   * the same synchronous syscalls in time slices.
    */
   worker?: boolean;
 }
@@ -54,6 +57,36 @@ function fromGenerator(make: () => AsyncGenerator<Buffer>): Readable {
   return Readable.from(make(), { objectMode: false, highWaterMark: 1024 * 1024 });
 }
 
+/**
+ * In-process production when the worker is not available: synchronous syscalls in time slices
+ * on the calling thread (an async call per lstat, xattr list and read cost about twice the CPU).
+ */
+function produceSliced(
+  members: (slicer: TimeSlicer, ctx: ProduceContext) => Promise<readonly Member[]> | readonly Member[],
+  context: () => Promise<ProduceContext>,
+  opaqueMarker?: OpaqueMarkerSync,
+): Readable {
+  return fromGenerator(async function* () {
+    const slicer = new TimeSlicer();
+    const ctx = await context();
+    const producer = new SyncProducer(await members(slicer, ctx), ctx, new OutChunks(), opaqueMarker);
+    try {
+      for (;;) {
+        const done = producer.run(slicer.deadline);
+        yield* producer.out.drain();
+        if (done) return;
+        if (slicer.due()) await slicer.yieldTurn();
+      }
+    } finally {
+      producer.close();
+    }
+  });
+}
+
+async function wholeTree(slicer: TimeSlicer, ctx: ProduceContext): Promise<Member[]> {
+  return (await walkTreeSliced(ctx.root, slicer)).map((e) => ({ kind: 'path', rel: e.rel }));
+}
+
 /** Upstream ExportChanges: changes sorted by path; Delete → `.wh.` header, others from lstat. */
 export function exportChanges(dir: string, changes: readonly Change[], opts: ExportOptions = {}): Readable {
   // validate (and convert) before any byte is produced, so a bad list throws here
@@ -64,9 +97,7 @@ export function exportChanges(dir: string, changes: readonly Change[], opts: Exp
   if (opts.worker !== false && workerAvailable()) {
     return exportInWorker({ ...workerJob(dir, opts), members }, opts.onSkip);
   }
-  return fromGenerator(async function* () {
-    yield* produceTar(members, await baseContext(dir, opts));
-  });
+  return produceSliced(() => members, () => baseContext(dir, opts));
 }
 
 function workerJob(dir: string, opts: ExportOptions) {
@@ -81,11 +112,7 @@ function workerJob(dir: string, opts: ExportOptions) {
 /** A parentless layer's diff: the whole tree in walk order (lexical, depth first, root left out). */
 export function exportTree(dir: string, opts: ExportOptions = {}): Readable {
   if (opts.worker !== false && workerAvailable()) return exportInWorker(workerJob(dir, opts), opts.onSkip);
-  return fromGenerator(async function* () {
-    const ctx = await baseContext(dir, opts);
-    const entries = await walkTree(ctx.root);
-    yield* produceTar(entries.map((e) => ({ kind: 'path', rel: e.rel })), ctx);
-  });
+  return produceSliced(wholeTree, () => baseContext(dir, opts));
 }
 
 /**
@@ -98,14 +125,7 @@ export function exportOverlayUpper(upperDir: string, lowerDirs: readonly string[
   if (opts.worker !== false && workerAvailable()) {
     return exportInWorker({ ...workerJob(upperDir, opts), overlay: { lowers: lowerDirs.map(toBytes), opaqueXattr } }, opts.onSkip);
   }
-  return fromGenerator(async function* () {
-    const ctx = await baseContext(upperDir, opts);
-    const lowers = new OverlayLowers(lowerDirs.map(toBytes));
-    ctx.overlay = {
-      opaqueXattr,
-      needsOpaqueMarker: (rel) => (lowers.empty ? Promise.resolve(false) : lowers.hidesLowerDir(rel)),
-    };
-    const entries = await walkTree(ctx.root);
-    yield* produceTar(entries.map((e) => ({ kind: 'path', rel: e.rel })), ctx);
-  });
+  const lowers = new OverlayLowers(lowerDirs.map(toBytes));
+  const context = async () => ({ ...(await baseContext(upperDir, opts)), overlay: { opaqueXattr } });
+  return produceSliced(wholeTree, context, (rel) => !lowers.empty && lowers.hidesLowerDirSync(rel));
 }

@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { fsPath, joinBytes } from './byte-paths.js';
 import { isWhiteoutDevice, S_IFDIR, S_IFMT } from './file-kind.js';
-import { errCode, statBig } from './fs-cb.js';
+import { errCode } from './fs-cb.js';
 
 /** A lookup result: the stat (following symlinks) or why there is nothing. */
 type Lookup = BigIntStats | 'ENOENT' | 'ENOTDIR';
-/** The decision logic yields paths to look up and receives the results (run sync or async). */
+/** The decision logic yields paths to look up and receives the results. */
 type Steps<T> = Generator<string, T, Lookup>;
 
 function classifyError(err: unknown): Lookup {
@@ -28,23 +28,9 @@ function lookupSync(path: string): Lookup {
   }
 }
 
-async function lookupAsync(path: string): Promise<Lookup> {
-  try {
-    return await statBig(fsPath(path));
-  } catch (err) {
-    return classifyError(err);
-  }
-}
-
 function runSync<T>(steps: Steps<T>): T {
   let r = steps.next();
   while (!r.done) r = steps.next(lookupSync(r.value));
-  return r.value;
-}
-
-async function runAsync<T>(steps: Steps<T>): Promise<T> {
-  let r = steps.next();
-  while (!r.done) r = steps.next(await lookupAsync(r.value));
   return r.value;
 }
 
@@ -111,10 +97,6 @@ export class OverlayLowers {
 
   get empty(): boolean {
     return this.lowers.length === 0;
-  }
-
-  hidesLowerDir(rel: string): Promise<boolean> {
-    return runAsync(hidesLowerDirSteps(this.lowers, rel));
   }
 
   hidesLowerDirSync(rel: string): boolean {

@@ -1,7 +1,6 @@
 /**
- * What the async producer (produce.ts) and the worker's synchronous producer (produce-sync.ts)
- * share: the members, the prepared-member record, header building from lstat data, and the
- * output chunker (layer-diff.md §5.4, §5.4.1, §3.4).
+ * What the tar producer (produce-sync.ts) builds on: the members, the prepared-member record,
+ * header building from lstat data, and the output chunker (layer-diff.md §5.4, §5.4.1, §3.4).
  */
 import { basenameOf } from './byte-paths.js';
 import {
@@ -26,12 +25,11 @@ export interface ProduceContext {
   xattrFilter: XattrFilter;
   uidMaps?: readonly IDMapRange[];
   gidMaps?: readonly IDMapRange[];
-  /** overlay native diff: whiteout devices become .wh. files, opaque dirs may get a marker */
-  overlay?: {
-    opaqueXattr: string;
-    /** whether an opaque directory hides a directory of a lower layer (decides the marker) */
-    needsOpaqueMarker(rel: string): Promise<boolean>;
-  };
+  /**
+   * overlay native diff: whiteout devices become .wh. files, opaque dirs may get a marker (the
+   * producer's opaqueMarker callback says whether it hides a directory of a lower layer)
+   */
+  overlay?: { opaqueXattr: string };
   /** entries left out the way upstream only logs them (vanished, socket, unmappable owner) */
   onSkip?: (rel: string, reason: unknown) => void;
 }
@@ -54,11 +52,8 @@ export interface Prepared {
   linkTarget: string;
   xattrs: Array<[string, Buffer]>;
   opaqueMarker: boolean;
-  content?: Buffer;
 }
 
-/** Files up to this size are read ahead whole; bigger ones are streamed when their turn comes. */
-export const SMALL_FILE = 256 * 1024;
 export const OUT_CHUNK = 1024 * 1024;
 
 function typeflagOf(type: number): number | undefined {

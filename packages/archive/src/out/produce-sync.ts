@@ -94,57 +94,132 @@ function prepareSync(rel: string, ctx: ProduceContext, opaqueMarker?: OpaqueMark
   return { rel, st, linkTarget, xattrs, opaqueMarker: marker };
 }
 
+/** A regular file being copied into the output, possibly across several run() calls. */
+interface Copy {
+  rel: string;
+  fd: number | undefined;
+  size: number;
+  done: number;
+}
+
 /**
- * Copies exactly `size` bytes of a file into the output. The header is out already, so a file
- * that vanished, shrank or cannot be read (e.g. replaced by a directory) is zero-padded to keep
- * the archive well-formed, and reported through `onProblem` (upstream's stream breaks instead).
+ * Produces the tar synchronously and resumably: run() works until a chunk is ready, a deadline
+ * passes or the archive is complete, so a caller can hand chunks on (the worker, blocking for
+ * flow control) or give the event loop a turn (in-process, time-sliced). The per-member work is
+ * in plain methods, which V8 optimizes (a generator body run once stays in baseline code).
+ * For the overlay diff, ctx.overlay plus `opaqueMarker` do the conversion.
+ *
+ * File data is copied exactly `size` bytes: the header is out already, so a file that vanished,
+ * shrank or cannot be read (e.g. replaced by a directory) is zero-padded to keep the archive
+ * well-formed, and reported through ctx.onSkip (upstream's stream breaks instead).
  */
-function copyFileSync(
-  path: string | Buffer,
-  size: number,
-  out: OutChunks,
-  onChunk: () => void,
-  onProblem: (err: unknown) => void,
-): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  } catch (err) {
-    onProblem(err);
-  }
-  try {
-    let done = 0;
-    while (done < size) {
-      const { buf, offset, length } = out.space();
-      const want = Math.min(length, size - done);
-      let n = 0;
-      if (fd !== undefined) {
-        try {
-          n = fs.readSync(fd, buf, offset, want, done);
-        } catch (err) {
-          onProblem(err);
-          fs.closeSync(fd);
-          fd = undefined;
+export class SyncProducer {
+  readonly #seenInodes = new Map<bigint, string>();
+  readonly #scratch = Buffer.alloc(512); // headers are copied into `out` at once
+  #next = 0;
+  #copy: Copy | undefined;
+  #ended = false;
+
+  constructor(
+    private readonly members: readonly Member[],
+    private readonly ctx: ProduceContext,
+    readonly out: OutChunks,
+    private readonly opaqueMarker?: OpaqueMarkerSync,
+  ) {}
+
+  /** Works until out.ready has a chunk or performance.now() passes `deadline`; true once all is out. */
+  run(deadline = Infinity): boolean {
+    const out = this.out;
+    for (let n = 1; ; n++) {
+      if (out.ready.length > 0) return this.#ended;
+      if (this.#copy !== undefined) {
+        this.#copyMore(this.#copy);
+        continue; // a copy ends a call only through a full chunk
+      }
+      if (this.#next === this.members.length) {
+        if (!this.#ended) {
+          out.add(END_OF_ARCHIVE);
+          out.flush();
+          this.#ended = true;
         }
+        return true;
       }
-      if (n === 0) {
-        buf.fill(0, offset, offset + want);
-        out.advance(want);
-        done += want;
-      } else {
-        out.advance(n);
-        done += n;
-      }
-      if (out.ready.length > 0) onChunk();
+      this.#member(this.members[this.#next++]!);
+      if ((n & 15) === 0 && performance.now() >= deadline) return false;
     }
-  } finally {
+  }
+
+  /** Closes a file left open by a run that was abandoned (the consumer stopped early). */
+  close(): void {
+    const fd = this.#copy?.fd;
+    this.#copy = undefined;
     if (fd !== undefined) fs.closeSync(fd);
+  }
+
+  #member(m: Member): void {
+    const { ctx, out } = this;
+    if (m.kind === 'delete') {
+      out.add(encodeHeader(deletionHeader(m.rel), this.#scratch));
+      return;
+    }
+    let prepared: Prepared;
+    try {
+      prepared = prepareSync(m.rel, ctx, this.opaqueMarker);
+    } catch (err) {
+      ctx.onSkip?.(m.rel, err);
+      return;
+    }
+    const built = buildHeaders(prepared, ctx, this.#seenInodes);
+    if ('skip' in built) {
+      ctx.onSkip?.(m.rel, built.skip);
+      return;
+    }
+    const { hdr, marker } = built;
+    out.add(encodeHeader(hdr, this.#scratch));
+    if (marker !== undefined) out.add(encodeHeader(marker, this.#scratch));
+    if (hdr.typeflag === TYPE_REG && hdr.size > 0) {
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(fsPath(joinBytes(ctx.root, m.rel)), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      } catch (err) {
+        ctx.onSkip?.(m.rel, err);
+      }
+      this.#copy = { rel: m.rel, fd, size: hdr.size, done: 0 };
+    }
+  }
+
+  /** Copies into the current chunk; at the end of the file, pads it and closes it. */
+  #copyMore(c: Copy): void {
+    const out = this.out;
+    const { buf, offset, length } = out.space();
+    const want = Math.min(length, c.size - c.done);
+    let n = 0;
+    if (c.fd !== undefined) {
+      try {
+        n = fs.readSync(c.fd, buf, offset, want, c.done);
+      } catch (err) {
+        this.ctx.onSkip?.(c.rel, err);
+        fs.closeSync(c.fd);
+        c.fd = undefined;
+      }
+    }
+    if (n === 0) {
+      buf.fill(0, offset, offset + want);
+      n = want;
+    }
+    out.advance(n);
+    c.done += n;
+    if (c.done === c.size) {
+      if (c.fd !== undefined) fs.closeSync(c.fd);
+      this.#copy = undefined;
+      out.zeros(paddingFor(c.size));
+    }
   }
 }
 
 /**
- * Produces the tar synchronously, handing each finished chunk to `emit` (which may block the
- * worker for flow control). For the overlay diff, ctx.overlay plus `opaqueMarker` do the conversion.
+ * Produces the whole tar synchronously, handing each finished chunk to `emit` (which may block
+ * the worker for flow control).
  */
 export function produceTarSync(
   members: readonly Member[],
@@ -153,40 +228,14 @@ export function produceTarSync(
   emit: (b: Buffer) => void,
   opaqueMarker?: OpaqueMarkerSync,
 ): void {
-  const seenInodes = new Map<bigint, string>();
-  const scratch = Buffer.alloc(512); // headers are copied into `out` at once
-  const drain = () => {
-    for (const b of out.drain()) emit(b);
-  };
-  for (const m of members) {
-    if (m.kind === 'delete') {
-      out.add(encodeHeader(deletionHeader(m.rel), scratch));
-      drain();
-      continue;
+  const producer = new SyncProducer(members, ctx, out, opaqueMarker);
+  try {
+    for (;;) {
+      const done = producer.run();
+      for (const b of out.drain()) emit(b);
+      if (done) return;
     }
-    let prepared: Prepared;
-    try {
-      prepared = prepareSync(m.rel, ctx, opaqueMarker);
-    } catch (err) {
-      ctx.onSkip?.(m.rel, err);
-      continue;
-    }
-    const built = buildHeaders(prepared, ctx, seenInodes);
-    if ('skip' in built) {
-      ctx.onSkip?.(m.rel, built.skip);
-      continue;
-    }
-    const { hdr, marker } = built;
-    out.add(encodeHeader(hdr, scratch));
-    if (marker !== undefined) out.add(encodeHeader(marker, scratch));
-    if (hdr.typeflag === TYPE_REG && hdr.size > 0) {
-      copyFileSync(fsPath(joinBytes(ctx.root, m.rel)), hdr.size, out, drain, (err) => ctx.onSkip?.(m.rel, err));
-      out.zeros(paddingFor(hdr.size));
-    }
-    drain();
+  } finally {
+    producer.close();
   }
-  out.add(END_OF_ARCHIVE);
-  out.flush();
-  drain();
 }
-

@@ -20,6 +20,11 @@ export class TimeSlicer {
     return performance.now() - this.sliceStart >= SLICE_MS;
   }
 
+  /** When the current slice ends (performance.now() time), for loops that check it themselves. */
+  get deadline(): number {
+    return this.sliceStart + SLICE_MS;
+  }
+
   async yieldTurn(): Promise<void> {
     await nextTurn();
     this.sliceStart = performance.now();

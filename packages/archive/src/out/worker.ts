@@ -70,8 +70,7 @@ function runJob(job: WorkerJob, credit: Int32Array): void {
   let opaqueMarker: ((rel: string) => boolean) | undefined;
   if (job.overlay !== undefined) {
     const lowers = new OverlayLowers(job.overlay.lowers);
-    // the sync producer asks `opaqueMarker` directly; the async hook is never used here
-    ctx.overlay = { opaqueXattr: job.overlay.opaqueXattr, needsOpaqueMarker: (rel) => lowers.hidesLowerDir(rel) };
+    ctx.overlay = { opaqueXattr: job.overlay.opaqueXattr };
     opaqueMarker = (rel) => !lowers.empty && lowers.hidesLowerDirSync(rel);
   }
   try {
