@@ -7,7 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GZIP_LEVEL, ParallelGzip, compressStream } from '../../src/out/index.js';
-import { collect, hasBinary, removeTree, run, tempDir } from './helpers.js';
+import { createHash } from 'node:crypto';
+import { collect, GO_CLI, GoStore, hasBinary, isRoot, removeTree, run, tempDir } from './helpers.js';
+import { dir as dirEntry, file as fileEntry, tar } from '../in/tar-builder.js';
 
 /** Text-like data that compresses, with repeats across block borders (exercises the dictionary). */
 function sample(size: number, seed = 1): Buffer {
@@ -41,6 +43,8 @@ async function gzipOf(parts: Buffer[], opts: ConstructorParameters<typeof Parall
 function members(gz: Buffer): { header: Buffer; crc: number; isize: number; deflate: Buffer } {
   return { header: gz.subarray(0, 10), deflate: gz.subarray(10, gz.length - 8), crc: gz.readUInt32LE(gz.length - 8), isize: gz.readUInt32LE(gz.length - 4) };
 }
+
+const haveGo = await hasBinary(GO_CLI);
 
 describe('ParallelGzip', () => {
   let dir: string;
@@ -130,6 +134,24 @@ describe('ParallelGzip', () => {
     });
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
     await expect(pipeline(src, new ParallelGzip(), sink)).rejects.toThrow('source broke');
+  });
+
+  it.skipIf(!isRoot || !haveGo)('produces what the Go CLI imports, recording the digest of the uncompressed tar', async () => {
+    const members = [dirEntry('d')];
+    for (let i = 0; i < 50; i++) members.push(fileEntry(`d/f${i}`, sample(30_000 + i * 997, i)));
+    const original = tar(...members);
+    const file = join(dir, 'layer.tar.gz');
+    await writeFile(file, await gzipOf(chunked(original, [70_000]), { blockSize: 256 << 10 }));
+    const go = new GoStore(join(dir, 'go'), 'vfs');
+    try {
+      await go.cli('import-layer', '--id', 'c'.repeat(64), '--file', file);
+      const layer = (JSON.parse(await go.cli('layers', '--json')) as Array<Record<string, unknown>>)[0]!;
+      expect(layer['diff-digest']).toBe(`sha256:${createHash('sha256').update(original).digest('hex')}`);
+      expect(layer['compression']).toBe(2); // gzip
+      expect((await go.cliBytes('diff', '-u', 'c'.repeat(64))).equals(original)).toBe(true);
+    } finally {
+      await go.shutdown();
+    }
   });
 
   it('is what compressStream uses for gzip', async () => {
