@@ -20,10 +20,15 @@ const MARK = 'csArchiveApplyWorker';
  */
 const BATCH = 1 << 20;
 /** Batches posted and not yet taken by the worker before reading waits. */
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 4;
+/**
+ * The worker acknowledges taken batches in bulk, once it has at most this many left: each
+ * message wakes the caller's thread, which on a busy machine also takes the CPU from the worker.
+ */
+const ACK_LOW_WATER = 1;
 
 type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'fail'; error: SerializedError } | { type: 'abort' };
-type FromWorker = { type: 'ack' } | { type: 'done'; result: ApplyResult } | { type: 'error'; error: SerializedError; echo: boolean };
+type FromWorker = { type: 'ack'; taken: number } | { type: 'done'; result: ApplyResult } | { type: 'error'; error: SerializedError; echo: boolean };
 
 /** Worker side: turns messages into an input stream and runs applyHere on the plain tar. */
 function runWorker(): void {
@@ -34,6 +39,7 @@ function runWorker(): void {
   const abort = new AbortController();
   /** The caller's input failure, raised here where the stream reached it. */
   let failure: Error | undefined;
+  let taken = 0;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'abort') abort.abort(new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted'));
     queue.push(m);
@@ -47,7 +53,11 @@ function runWorker(): void {
       if (m.type === 'end') return;
       if (m.type === 'fail') throw (failure = deserialize(m.error));
       if (m.type === 'abort') throw new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted');
-      port.postMessage({ type: 'ack' } satisfies FromWorker);
+      taken++;
+      if (queue.length <= ACK_LOW_WATER) {
+        port.postMessage({ type: 'ack', taken } satisfies FromWorker);
+        taken = 0;
+      }
       yield m.data;
     }
   }
@@ -81,7 +91,7 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
   const outcome = new Promise<ApplyResult>((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'ack') {
-        inFlight--;
+        inFlight -= m.taken;
         onAck?.();
         return;
       }
