@@ -16,14 +16,15 @@ export type DiffSource = 'tar-split' | 'driver';
  */
 export async function diffSourceOf(layer: Pick<Layer, 'id' | 'parent'>, fromID: string, driver: Driver, layerDir: string): Promise<DiffSource> {
   if (fromID !== layer.parent) return 'driver';
+  const tarSplit = tarSplitPath(layerDir, layer.id);
   let written: bigint;
   try {
-    written = (await fs.stat(tarSplitPath(layerDir, layer.id), { bigint: true })).mtimeNs;
+    written = (await fs.stat(tarSplit, { bigint: true })).mtimeNs;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'driver';
     throw err;
   }
   const [ownDir] = await driver.layerFileDirs(layer.id);
   if (ownDir === undefined) return 'driver';
-  return (await treeChangedSince(ownDir, written)) ? 'driver' : 'tar-split';
+  return (await treeChangedSince(ownDir, written, tarSplit)) ? 'driver' : 'tar-split';
 }

@@ -1,4 +1,5 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { llistxattr } from '@cs/sys';
@@ -24,13 +25,20 @@ const SLICE_MS = 8;
  * owner of an overlay `diff/` do not come from the tarball anyway.
  *
  * Names are handled as raw bytes, so non-UTF-8 file names are visited too.
+ *
+ * `reference`, when given, is a file whose mtime is `sinceNs` (the tar-split): the tree below the
+ * top is then checked by GNU find (`-cnewer`, nanosecond precision), which takes about a fifth
+ * of the CPU of the scan in JavaScript (a cold lstatSync per entry, ~100 ms for 6659 entries) and
+ * runs on another core. Without find, or if it fails, the tree is scanned here.
  */
-export async function treeChangedSince(dir: string, sinceNs: bigint): Promise<boolean> {
+export async function treeChangedSince(dir: string, sinceNs: bigint, reference?: string): Promise<boolean> {
   const top = await lstat(dir, { bigint: true });
   if (top.ctimeNs > sinceNs) {
     if (!top.isDirectory() || top.mtimeNs > sinceNs || !(await hasOverlayUUID(dir))) return true;
   }
   if (!top.isDirectory()) return false;
+  const found = reference === undefined ? undefined : await findChangedBelow(dir, reference);
+  if (found !== undefined) return found;
   // Synchronous calls in time slices: an async lstat per entry cost ~5x more (thread-pool round
   // trips and promises for thousands of entries), and a sync one takes a few microseconds.
   // ctimeMs is compared as a double computed the same way Node computes it, which is exact to
@@ -75,6 +83,23 @@ class TreeScan {
       if ((n & 63) === 63 && performance.now() >= deadline) return undefined;
     }
   }
+}
+
+let findTool: string | null | undefined;
+
+/** Whether find sees an entry below `dir` with a ctime after `reference`'s mtime; undefined: find failed. */
+function findChangedBelow(dir: string, reference: string): Promise<boolean | undefined> {
+  findTool ??= ['/usr/bin/find', '/bin/find'].find((p) => existsSync(p)) ?? null;
+  // absolute paths only: nothing find could take for an option
+  if (findTool === null || !dir.startsWith('/') || !reference.startsWith('/')) return Promise.resolve(undefined);
+  const tool = findTool;
+  return new Promise((resolve) => {
+    // -P: symlinks are not followed; -quit: the first hit is enough. Any error (vanished
+    // entries, an unreadable directory, a find without these options) leaves it to the scan.
+    execFile(tool, ['-P', dir, '-mindepth', '1', '-cnewer', reference, '-print', '-quit'], { encoding: 'buffer' }, (err, stdout) =>
+      resolve(err ? undefined : stdout.length > 0),
+    );
+  });
 }
 
 async function hasOverlayUUID(dir: string): Promise<boolean> {
