@@ -21,6 +21,12 @@ export interface ContainerStoreOptions extends RecordStoreOptions {
   runDir?: string;
   /** Reads only (e.g. inspecting someone else's store). */
   readOnly?: boolean;
+  /**
+   * HEAD transient store: `containers.lock` and `volatile-containers.json` live in `runDir`
+   * (containers.json, big data and userdata stay in the store dir), and new records go to the
+   * volatile file unless `volatileFile: false`.
+   */
+  transient?: boolean;
 }
 
 /** `id`, `names`, `metadata`, `created`, `flags` as for every record; then the container's own. */
@@ -33,7 +39,8 @@ export interface CreateContainerOptions extends NewRecordOptions {
   gidMap?: IDMap[];
   /**
    * Put the record in volatile-containers.json (HEAD ≥1.45 behaviour, written without fsync).
-   * Go 1.43 does not read that file, so the default is containers.json.
+   * Go 1.43 does not read that file, so the default is containers.json (transient stores: the
+   * volatile file).
    */
   volatileFile?: boolean;
 }
@@ -58,11 +65,20 @@ export class ContainerStore extends RecordStore<ContainerRecord, Container, Cont
   }
 
   static open(dir: string, options: ContainerStoreOptions = {}): Promise<ContainerStore> {
-    return new ContainerStore(dir, options).init();
+    if (options.transient && options.runDir === undefined) {
+      return Promise.reject(new TypeError('a transient container store needs a runDir'));
+    }
+    const lockDir = options.transient ? options.runDir : options.lockDir;
+    return new ContainerStore(dir, { ...options, lockDir }).init();
   }
 
+  get transient(): boolean {
+    return (this.options as ContainerStoreOptions).transient ?? false;
+  }
+
+  /** `volatile-containers.json`: beside containers.json, or in the run dir for a transient store. */
   get volatileFile(): string {
-    return path.join(this.dir, VOLATILE_FILE);
+    return path.join(this.transient ? path.resolve(this.options.runDir!) : this.dir, VOLATILE_FILE);
   }
 
   // One-call conveniences beyond those of every record store, each under its own lock.
@@ -99,7 +115,11 @@ export class ContainerStore extends RecordStore<ContainerRecord, Container, Cont
       rec.volatileFile = true;
       records.push(rec);
     }
-    this.#lastWritten.clear(); // after a load, the next save writes every file
+    // A save rewrites only the files whose records changed (as HEAD); a missing file counts as
+    // empty, so a transient store does not create containers.json for its volatile records.
+    this.#lastWritten.clear();
+    this.#lastWritten.set(this.file, encodeGoJSON(stable.map(encodeContainer)));
+    this.#lastWritten.set(this.volatileFile, encodeGoJSON(records.filter((r) => r.volatileFile).map(encodeContainer)));
     return records;
   }
 
@@ -173,7 +193,7 @@ class ContainerView extends RecordView<ContainerRecord, Container, ContainerInde
       layer: opts.layer,
       uidMap: (opts.uidMap ?? []).map((m) => ({ ...m })),
       gidMap: (opts.gidMap ?? []).map((m) => ({ ...m })),
-      volatileFile: opts.volatileFile ?? false,
+      volatileFile: opts.volatileFile ?? (this.s().options as ContainerStoreOptions).transient ?? false,
     }));
   }
 }

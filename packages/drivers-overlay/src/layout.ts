@@ -62,6 +62,8 @@ export interface CreateLayoutOpts {
   rootGid: number;
   /** mode of a base layer's diff/ (0555, or force_mask) */
   baseDiffMode: number;
+  /** the home the parent layer lives in, when not `home` (HEAD split image store) */
+  parentHome?: string;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function createLayerLayout(
   let diffMode = opts.baseDiffMode;
   let lower: string | undefined;
   if (parent !== null) {
-    const parentLayer = new LayerPaths(home, parent);
+    const parentLayer = new LayerPaths(opts.parentHome ?? home, parent);
     let parentSt;
     try {
       parentSt = await stat(parentLayer.dir);

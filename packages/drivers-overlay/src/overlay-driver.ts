@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import {
   assertLayerId,
   DriverError,
+  recoverStaleTempDirs,
+  TempDir,
   findMount,
   hostRootIds,
   isErrno,
@@ -39,7 +41,9 @@ import { inheritRoot, StagingArea } from './staging.js';
 /** @cs/archive is loaded on first use: processes that only mount and unmount start faster. */
 const archive = () => import('@cs/archive');
 
-const NOT_LAYERS = new Set([LINK_DIR, 'staging', 'tempdirs']);
+/** HEAD's staged-deletion directory in a driver home. */
+const TEMP_DIRS = 'tempdirs';
+const NOT_LAYERS = new Set([LINK_DIR, 'staging', TEMP_DIRS]);
 /** mkdtemp names of the feature probes (probes.ts), present only while a probe runs */
 const PROBE_DIR = /^(compat|opaque-bug-check|metacopy-check)[A-Za-z0-9]{6}$/;
 
@@ -125,13 +129,51 @@ export class OverlayDriver implements Driver {
     return new LayerPaths(this.home, id);
   }
 
+  /** `<imagestore>/overlay` of a split image store (HEAD): read-only (image) layers are created there. */
+  private get imageStoreHome(): string | undefined {
+    return this.init.imageStoreHome;
+  }
+
+  /** The homes holding this driver's own layers: the home, then the split image store's. */
+  private get ownHomes(): string[] {
+    return this.imageStoreHome === undefined ? [this.home] : [this.home, this.imageStoreHome];
+  }
+
+  /** The layer's paths in whichever own home has it (the main home when none does). */
+  private async locate(id: string): Promise<LayerPaths> {
+    assertLayerId(id);
+    for (const home of this.ownHomes) {
+      const layer = new LayerPaths(home, id);
+      if (await isDir(layer.dir)) return layer;
+    }
+    return new LayerPaths(this.home, id);
+  }
+
   private async existingLayer(id: string): Promise<LayerPaths> {
-    const layer = this.layer(id);
+    const layer = await this.locate(id);
     if (!(await isDir(layer.dir))) throw layerNotExist(this.name, id);
     return layer;
   }
 
-  async create(id: string, parent: string | null, opts: CreateOpts = {}): Promise<void> {
+  /** The layer an `l/<LID>` entry names and the home holding that link, searched like lowers. */
+  private async layerOfEntry(entry: string): Promise<{ home: string; id: string } | undefined> {
+    for (const home of this.ownHomes) {
+      const id = await layerOfLinkEntry(home, entry);
+      if (id !== undefined) return { home, id };
+    }
+    return undefined;
+  }
+
+  /** A read-only (image) layer: in the split image store when there is one (HEAD). */
+  create(id: string, parent: string | null, opts: CreateOpts = {}): Promise<void> {
+    return this.createIn(this.imageStoreHome ?? this.home, id, parent, opts);
+  }
+
+  createReadWrite(id: string, parent: string | null, opts?: CreateOpts): Promise<void> {
+    return this.createIn(this.home, id, parent, opts);
+  }
+
+  private async createIn(home: string, id: string, parent: string | null, opts: CreateOpts = {}): Promise<void> {
     for (const key of Object.keys(opts.storageOpt ?? {})) {
       const name = key.toLowerCase();
       if (name === 'size' || name === 'inodes') {
@@ -140,33 +182,65 @@ export class OverlayDriver implements Driver {
       throw new DriverError('ERR_DRIVER_OPTION', `overlay: unknown option ${key}`);
     }
     this.layer(id);
-    if (parent !== null) this.layer(parent);
+    const parentHome = parent === null ? undefined : (await this.locate(parent)).home;
+    if (home !== this.home && (await isDir(this.layer(id).dir))) {
+      throw new DriverError('ERR_LAYER_EXISTS', `overlay: layer ${JSON.stringify(id)} already exists`);
+    }
+    if (home !== this.home) await mkdir(path.join(home, LINK_DIR), { recursive: true, mode: 0o755 });
     const root = hostRootIds(opts.uidMaps ?? this.init.uidMaps, opts.gidMaps ?? this.init.gidMaps);
-    await createLayerLayout(this.home, id, parent, {
+    await createLayerLayout(home, id, parent, {
       rootUid: root.uid,
       rootGid: root.gid,
       baseDiffMode: this.options.forceMask ?? 0o555,
+      parentHome,
     });
   }
 
-  createReadWrite(id: string, parent: string | null, opts?: CreateOpts): Promise<void> {
-    return this.create(id, parent, opts);
-  }
-
   async remove(id: string): Promise<void> {
-    const layer = this.layer(id);
+    const layer = await this.locate(id);
     if (await this.isMounted(id)) await this.put(id);
-    try {
-      const name = (await readFile(layer.linkFile, 'utf8')).trim();
-      if (name !== '' && !name.includes('/')) await rm(path.join(this.home, LINK_DIR, name), { force: true });
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
+    const link = await this.linkPathOf(layer);
+    if (link !== undefined) await rm(link, { force: true });
     await rm(layer.dir, { recursive: true, force: true });
   }
 
+  /** `<home>/l/<LID>` named by the layer's `link` file; undefined without one. */
+  private async linkPathOf(layer: LayerPaths): Promise<string | undefined> {
+    try {
+      const name = (await readFile(layer.linkFile, 'utf8')).trim();
+      return name !== '' && !name.includes('/') ? path.join(layer.home, LINK_DIR, name) : undefined;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * HEAD DeferredRemove: unmounts, then moves the `l/` link and the layer dir into
+   * `<home>/tempdirs/temp-dir-<n>/` (the home holding the layer, so it is a rename).
+   */
+  async deferredRemove(id: string): Promise<() => Promise<void>> {
+    const layer = await this.locate(id);
+    if (!(await isDir(layer.dir))) return async () => {};
+    if (await this.isMounted(id)) await this.put(id);
+    const tmp = await TempDir.create(path.join(layer.home, TEMP_DIRS));
+    try {
+      const link = await this.linkPathOf(layer);
+      if (link !== undefined) await tmp.stage(link);
+      await tmp.stage(layer.dir);
+    } catch (err) {
+      await tmp.cleanup();
+      throw err;
+    }
+    return () => tmp.cleanup();
+  }
+
+  async recoverTempDirs(): Promise<void> {
+    for (const home of this.ownHomes) await recoverStaleTempDirs(path.join(home, TEMP_DIRS));
+  }
+
   async exists(id: string): Promise<boolean> {
-    return isDir(this.layer(id).dir);
+    return isDir((await this.locate(id)).dir);
   }
 
   /** Every directory of the home except `l`, `staging`, `tempdirs` and our probe scratch dirs (HEAD's rule, §5.9). */
@@ -191,7 +265,7 @@ export class OverlayDriver implements Driver {
   }
 
   private async resolveLowerEntry(id: string, entry: string): Promise<string> {
-    for (const base of [this.home, ...this.options.imageStores.map((s) => path.join(s, 'overlay'))]) {
+    for (const base of [...this.ownHomes, ...this.options.imageStores.map((s) => path.join(s, 'overlay'))]) {
       const candidate = path.join(base, entry);
       if (await isDir(candidate)) return candidate;
     }
@@ -203,8 +277,8 @@ export class OverlayDriver implements Driver {
     const entries = await readLowerEntries(layer);
     return Promise.all(
       entries.map(async (entry) => {
-        const lowerId = await layerOfLinkEntry(this.home, entry);
-        if (lowerId) return path.join(this.home, lowerId, 'diff');
+        const lower = await this.layerOfEntry(entry);
+        if (lower) return path.join(lower.home, lower.id, 'diff');
         return this.resolveLowerEntry(layer.id, entry);
       }),
     );
@@ -256,7 +330,7 @@ export class OverlayDriver implements Driver {
   }
 
   async isMounted(id: string): Promise<boolean> {
-    return (await findMount(this.layer(id).merged)) !== undefined;
+    return (await findMount((await this.locate(id)).merged)) !== undefined;
   }
 
   private nativeDiffSupported(): Promise<boolean> {
@@ -278,7 +352,7 @@ export class OverlayDriver implements Driver {
     const entries = await readLowerEntries(layer);
     if (entries.length === 0) return parent === null;
     if (parent === null) return false;
-    return (await layerOfLinkEntry(this.home, entries[0]!)) === parent;
+    return (await this.layerOfEntry(entries[0]!))?.id === parent;
   }
 
   private async useNativeDiff(layer: LayerPaths, parent: string | null): Promise<boolean> {
@@ -371,7 +445,9 @@ export class OverlayDriver implements Driver {
 
   /** Upstream Dedup over the layers' diff/ dirs. */
   async dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
-    return dedupDirs(layerIds.map((id) => this.layer(id).diff), opts);
+    const dirs: string[] = [];
+    for (const id of layerIds) dirs.push((await this.locate(id)).diff);
+    return dedupDirs(dirs, opts);
   }
 
   /** Unpacks a tarball (overlay whiteouts) into a new dir of `<home>/staging/`; removed again on failure. */
@@ -419,7 +495,7 @@ export class OverlayDriver implements Driver {
   async planMount(id: string, opts: MountOpts = {}): Promise<MountPlan> {
     const layer = await this.existingLayer(id);
     return planOverlayMount({
-      home: this.home,
+      home: layer.home,
       id,
       lowers: await this.mountLowers(layer),
       options: this.mountOptionList(opts),

@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import {
   assertLayerId,
   DriverError,
+  recoverStaleTempDirs,
+  TempDir,
   hostRootIds,
   isErrno,
   layerNotExist,
@@ -22,6 +24,9 @@ import {
 } from '@cs/drivers';
 import { copyTree } from './copy-tree.js';
 import { parseVfsOptions, type VfsOptions } from './options.js';
+
+/** HEAD's staged-deletion directory, beside `dir/` in the driver home. */
+const TEMP_DIRS = 'tempdirs';
 
 /** The vfs driver (on-disk.md §6): every layer is a full copy of its parent in `<home>/dir/<ID>`. */
 export class VfsDriver implements Driver {
@@ -51,23 +56,39 @@ export class VfsDriver implements Driver {
     return path.join(this.home, 'dir');
   }
 
-  /** The layer's directory here, or in an additional image store. */
+  /** `<imagestore>/vfs/dir` of a split image store: where read-only (image) layers are created. */
+  private get imageLayersDir(): string | undefined {
+    return this.init.imageStoreHome === undefined ? undefined : path.join(this.init.imageStoreHome, 'dir');
+  }
+
+  /** The layer's directory here, in the split image store, or in an additional image store. */
   private async layerDir(id: string): Promise<string | undefined> {
     assertLayerId(id);
-    for (const dir of [this.layersDir, ...this.options.imageStores.map((s) => path.join(s, 'vfs', 'dir'))]) {
+    const split = this.imageLayersDir === undefined ? [] : [this.imageLayersDir];
+    for (const dir of [this.layersDir, ...split, ...this.options.imageStores.map((s) => path.join(s, 'vfs', 'dir'))]) {
       const candidate = path.join(dir, id);
       if (await isDir(candidate)) return candidate;
     }
     return undefined;
   }
 
-  async create(id: string, parent: string | null, opts: CreateOpts = {}): Promise<void> {
+  /** A read-only (image) layer: in the split image store when there is one (HEAD). */
+  create(id: string, parent: string | null, opts: CreateOpts = {}): Promise<void> {
+    return this.createIn(this.imageLayersDir ?? this.layersDir, id, parent, opts);
+  }
+
+  createReadWrite(id: string, parent: string | null, opts?: CreateOpts): Promise<void> {
+    return this.createIn(this.layersDir, id, parent, opts);
+  }
+
+  private async createIn(layersDir: string, id: string, parent: string | null, opts: CreateOpts = {}): Promise<void> {
     assertLayerId(id);
     if (opts.storageOpt && Object.keys(opts.storageOpt).length > 0) {
       throw new DriverError('ERR_DRIVER_OPTION', 'vfs driver does not support per-layer storage options');
     }
-    const dir = path.join(this.layersDir, id);
-    if (await isDir(dir)) throw new DriverError('ERR_LAYER_EXISTS', `vfs: layer ${JSON.stringify(id)} already exists`);
+    const dir = path.join(layersDir, id);
+    if (await this.ownLayerDir(id)) throw new DriverError('ERR_LAYER_EXISTS', `vfs: layer ${JSON.stringify(id)} already exists`);
+    if (layersDir !== this.layersDir) await mkdir(layersDir, { recursive: true, mode: 0o700 });
     if (parent === null) {
       const root = hostRootIds(opts.uidMaps ?? this.init.uidMaps, opts.gidMaps ?? this.init.gidMaps);
       await mkdir(dir, { mode: 0o555 });
@@ -84,13 +105,37 @@ export class VfsDriver implements Driver {
     }
   }
 
-  createReadWrite(id: string, parent: string | null, opts?: CreateOpts): Promise<void> {
-    return this.create(id, parent, opts);
+  /** The layer's own directory (here or in the split image store; never an additional store's). */
+  private async ownLayerDir(id: string): Promise<string | undefined> {
+    assertLayerId(id);
+    for (const dir of this.imageLayersDir === undefined ? [this.layersDir] : [this.layersDir, this.imageLayersDir]) {
+      if (await isDir(path.join(dir, id))) return path.join(dir, id);
+    }
+    return undefined;
   }
 
   async remove(id: string): Promise<void> {
-    assertLayerId(id);
-    await rm(path.join(this.layersDir, id), { recursive: true, force: true });
+    const dir = await this.ownLayerDir(id);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  }
+
+  /** HEAD DeferredRemove: the layer dir moves to `tempdirs/` beside its `dir/` (same filesystem). */
+  async deferredRemove(id: string): Promise<() => Promise<void>> {
+    const dir = await this.ownLayerDir(id);
+    if (dir === undefined) return async () => {};
+    const tmp = await TempDir.create(path.join(path.dirname(path.dirname(dir)), TEMP_DIRS));
+    try {
+      await tmp.stage(dir);
+    } catch (err) {
+      await tmp.cleanup();
+      throw err;
+    }
+    return () => tmp.cleanup();
+  }
+
+  async recoverTempDirs(): Promise<void> {
+    await recoverStaleTempDirs(path.join(this.home, TEMP_DIRS));
+    if (this.init.imageStoreHome !== undefined) await recoverStaleTempDirs(path.join(this.init.imageStoreHome, TEMP_DIRS));
   }
 
   async exists(id: string): Promise<boolean> {
@@ -149,7 +194,9 @@ export class VfsDriver implements Driver {
 
   /** Upstream Dedup over the layers' directories in this home (not those of image stores). */
   async dedup(layerIds: readonly string[], opts: DedupOptions): Promise<DedupResult> {
-    return dedupDirs(layerIds.map((id) => (assertLayerId(id), path.join(this.layersDir, id))), opts);
+    const dirs: string[] = [];
+    for (const id of layerIds) dirs.push((await this.ownLayerDir(id)) ?? path.join(this.layersDir, id));
+    return dedupDirs(dirs, opts);
   }
 
   async layerFileDirs(id: string): Promise<string[]> {

@@ -9,7 +9,8 @@ export type DriverErrorCode =
   | 'ERR_LAYER_EXISTS'
   | 'ERR_LAYER_MOUNTED'
   | 'ERR_INVALID_LAYER_ID'
-  | 'ERR_STAGING';
+  | 'ERR_STAGING'
+  | 'ERR_TEMP_DIR';
 
 /** Every error a driver raises on purpose is a DriverError with a stable `code`. */
 export class DriverError extends Error {

@@ -29,3 +29,4 @@ export { canonicalDriverName, openDriver, registerDriver, registeredDrivers, res
 export { findMount, isMountPoint, mountsUnder, parseMountInfo, readMountTable, type MountEntry } from './mountinfo.js';
 export { NaiveDiff, type NaiveApplyDefaults, type NaiveDiffHost } from './naive-diff.js';
 export { hostRootIds, mapToHost } from './idmap.js';
+export { TempDir, recoverStaleTempDirs } from './tempdir.js';

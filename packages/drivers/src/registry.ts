@@ -30,6 +30,7 @@ export function resolveInitOpts(name: string, opts: DriverInitOpts): ResolvedDri
   return {
     home: path.resolve(home),
     runHome: path.resolve(runHome),
+    ...(opts.imageStore ? { imageStoreHome: path.resolve(opts.imageStore, name) } : {}),
     options: opts.options ?? [],
     uidMaps: opts.uidMaps ?? [],
     gidMaps: opts.gidMaps ?? [],

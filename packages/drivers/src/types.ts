@@ -83,6 +83,14 @@ export interface Driver {
   applyStaged?(id: string, parent: string | null, staged: StagedLayer): Promise<void>;
   /** Removes what is left of a staging directory and releases its lock (idempotent). */
   cleanupStaged?(staged: StagedLayer): Promise<void>;
+  /**
+   * HEAD DeferredRemove: moves the layer's data (unmounted first) into a staged-deletion dir
+   * (`tempdirs/`) and returns the function that deletes it, to be called once the caller's
+   * store lock is released. A missing layer stages nothing.
+   */
+  deferredRemove?(id: string): Promise<() => Promise<void>>;
+  /** Removes staged deletions of dead processes from the driver's `tempdirs/` (HEAD RecoverStaleDirs). */
+  recoverTempDirs?(): Promise<void>;
 }
 
 /** Content prepared in a driver's staging area, not yet part of any layer. */
@@ -104,12 +112,16 @@ export interface DriverInitOpts {
   options?: string[];
   uidMaps?: IDMap[];
   gidMaps?: IDMap[];
+  /** HEAD `imagestore`: read-only (image) layers are created under `<imageStore>/<name>`. */
+  imageStore?: string;
 }
 
 /** The resolved form every factory receives. */
 export interface ResolvedDriverInitOpts {
   home: string;
   runHome: string;
+  /** `<imagestore>/<name>` of a split image store, absent when not split. */
+  imageStoreHome?: string;
   options: string[];
   uidMaps: IDMap[];
   gidMaps: IDMap[];

@@ -21,6 +21,7 @@ export { decodeLayer, encodeLayer, emptyLayer, type StoredLayer } from './layer-
 export { decodeMount, encodeMount, type MountRecord } from './mountpoints-codec.js';
 export { LayerIndex } from './layer-index.js';
 export { treeChangedSince } from './freshness.js';
+export { type LayerLocation, type LayerStorePaths } from './paths.js';
 export { type LayerProblem, type CheckOptions } from './check.js';
 export {
   LayerStoreError,

@@ -15,11 +15,14 @@ import {
   type JSONValue,
 } from '@cs/records';
 import type { Layer } from './layer.js';
+import type { LayerLocation } from './paths.js';
 
 /** A layer as held by the store: the public shape plus the members we did not recognise. */
 export interface StoredLayer extends Layer {
   /** Unknown members, kept and written back after the known ones (a newer Go writer may add some). */
   extra: Array<[string, JSONValue]>;
+  /** The file the record lives in (`volatile` mirrors location === 'volatile'). */
+  location: LayerLocation;
 }
 
 /** Members of a layers.json record, in Go's struct order (on-disk.md §2.2). */
@@ -69,6 +72,7 @@ export function emptyLayer(id: string): StoredLayer {
     readOnly: false,
     volatile: false,
     extra: [],
+    location: 'stable',
   };
 }
 

@@ -2,9 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, Compression } from '@cs/archive';
-import type { DedupOptions, DedupResult, Driver, MountOpts } from '@cs/drivers';
+import { TempDir, recoverStaleTempDirs, type DedupOptions, type DedupResult, type Driver, type MountOpts } from '@cs/drivers';
 import { assertValidDigest, generateID } from '@cs/ids';
 import { LockFile } from '@cs/lockfile';
+import { LayerLocks } from './layer-locks.js';
 import {
   GoTime,
   ReadOnlyStoreError,
@@ -34,8 +35,8 @@ import { INCOMPLETE_FLAG, compressionName, isIncomplete, type CompressionName, t
 import { emptyLayer, type StoredLayer } from './layer-codec.js';
 import { LayerIndex } from './layer-index.js';
 import { LockScope, type LockMode } from './locking.js';
-import { bigDataDir, layerStorePaths, tarSplitPath, type LayerStorePaths } from './paths.js';
-import { loadLayerFiles, loadMountFile, mtimeOf, saveLayerFiles, saveMountFile } from './store-files.js';
+import { bigDataDir, layerStorePaths, tarSplitPath, type LayerLocation, type LayerStorePaths } from './paths.js';
+import { loadLayerFiles, loadMountFile, mtimeOf, recordFiles, saveLayerFiles, saveMountFile, setLocation } from './store-files.js';
 
 /** @cs/archive is loaded only by the paths that write or read tarballs: reading a store never pays for it. */
 const loadArchive = () => import('@cs/archive');
@@ -49,6 +50,16 @@ export interface LayerStoreOptions {
   runRoot?: string;
   layerDir?: string;
   mountDir?: string;
+  /**
+   * Where volatile-layers.json lives (default: beside layers.json). HEAD's transient store puts
+   * it in the run dir (`$RUNROOT/<driver>-layers`), so volatile records vanish with the run root.
+   */
+  volatileDir?: string;
+  /**
+   * HEAD split image store: `<imagestore>/<driver>-layers`. Records of new read-only (image)
+   * layers go to its layers.json; its layers.lock is taken after the graph root's.
+   */
+  imageLayerDir?: string;
   /** A read-only (additional) store: only read locks, every write method throws ReadOnlyStoreError. */
   readOnly?: boolean;
 }
@@ -99,18 +110,22 @@ export class LayerStore {
   readonly driver: Driver;
   readonly paths: LayerStorePaths;
   readonly readOnly: boolean;
-  readonly #layersLock: LockFile;
+  readonly #layersLock: LayerLocks;
   readonly #mountsLock: LockFile | null;
   readonly #scope: LockScope;
   #index = new LayerIndex<StoredLayer>();
   #loaded = false;
-  #stableMtime: bigint | null = null;
-  #volatileMtime: bigint | null = null;
+  /** Per record file: mtime at the last load or write (a change means another writer). */
+  #mtimes = new Map<string, bigint | null>();
+  /** Per record file: the text last read or written, so saves skip unchanged files. */
+  #texts = new Map<string, string>();
+  /** Deletions staged under the write lock, finished once the outermost lock is released. */
+  #pendingCleanups: Array<() => Promise<void>> = [];
   /** The last load found repairs only a writer may do (set while read-locked). */
   #needsRepair = false;
   #closed = false;
 
-  private constructor(driver: Driver, paths: LayerStorePaths, readOnly: boolean, layersLock: LockFile, mountsLock: LockFile | null) {
+  private constructor(driver: Driver, paths: LayerStorePaths, readOnly: boolean, layersLock: LayerLocks, mountsLock: LockFile | null) {
     this.driver = driver;
     this.paths = paths;
     this.readOnly = readOnly;
@@ -133,12 +148,17 @@ export class LayerStore {
       ? null
       : (opts.mountDir ?? (opts.runRoot !== undefined ? path.join(opts.runRoot, `${driver.name}-layers`) : undefined));
     if (mountDir === undefined) throw new TypeError('LayerStore.open needs runRoot or mountDir for a writable store');
-    const paths = layerStorePaths(layerDir, mountDir);
-    if (!readOnly) {
-      await fs.mkdir(paths.layerDir, { recursive: true, mode: 0o700 });
-      await fs.mkdir(paths.mountDir!, { recursive: true, mode: 0o700 });
+    if (readOnly && (opts.imageLayerDir !== undefined || opts.volatileDir !== undefined)) {
+      throw new TypeError('LayerStore.open: a read-only store has no split image store or separate volatile dir');
     }
-    const layersLock = await LockFile.open(paths.layersLock, { readOnly });
+    const paths = layerStorePaths(layerDir, mountDir, { volatileDir: opts.volatileDir, imageLayerDir: opts.imageLayerDir });
+    if (!readOnly) {
+      for (const dir of [paths.layerDir, paths.mountDir!, path.dirname(paths.volatileLayersJSON), paths.imageLayerDir]) {
+        if (dir !== null) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      }
+    }
+    const lockPaths = paths.imageLayersLock === null ? [paths.layersLock] : [paths.layersLock, paths.imageLayersLock];
+    const layersLock = await LayerLocks.open(lockPaths, readOnly);
     let mountsLock: LockFile | null = null;
     try {
       mountsLock = paths.mountpointsLock === null ? null : await LockFile.open(paths.mountpointsLock);
@@ -156,6 +176,7 @@ export class LayerStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const job of this.#pendingCleanups.splice(0)) await job().catch(() => {});
     await this.#mountsLock?.close();
     await this.#layersLock.close();
   }
@@ -174,21 +195,38 @@ export class LayerStore {
 
   #read<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new LayerStoreClosedError());
-    return this.#scope.run('r', (mode) => this.#refresh(mode), fn);
+    return this.#finishStagedAfter(() => this.#scope.run('r', (mode) => this.#refresh(mode), fn));
   }
 
   #write<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new LayerStoreClosedError());
     if (this.readOnly) return Promise.reject(new ReadOnlyStoreError('layer store'));
-    return this.#scope.run('w', (mode) => this.#refresh(mode), async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        // Memory may now differ from disk: reload on the next access.
-        this.#loaded = false;
-        throw err;
-      }
-    });
+    return this.#finishStagedAfter(() =>
+      this.#scope.run('w', (mode) => this.#refresh(mode), async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          // Memory may now differ from disk: reload on the next access.
+          this.#loaded = false;
+          throw err;
+        }
+      }),
+    );
+  }
+
+  /**
+   * Runs a locked call; when it was the outermost one (the lock is released now), deletes what
+   * deletions staged meanwhile (HEAD: after the layer lock is released, so it is held briefly).
+   * Failures leave the staged dir with its lock file free: the next writer's load removes it.
+   */
+  async #finishStagedAfter<T>(locked: () => Promise<T>): Promise<T> {
+    if (this.#scope.held() !== undefined) return locked();
+    try {
+      return await locked();
+    } finally {
+      const jobs = this.#pendingCleanups.splice(0);
+      for (const job of jobs) await job().catch(() => {});
+    }
   }
 
   /**
@@ -198,12 +236,11 @@ export class LayerStore {
    */
   async #refresh(mode: LockMode): Promise<'ok' | 'upgrade'> {
     const tokenMoved = await this.#layersLock.modified();
-    const stale =
-      !this.#loaded ||
-      (this.#needsRepair && mode === 'w') ||
-      tokenMoved ||
-      (await mtimeOf(this.paths.layersJSON)) !== this.#stableMtime ||
-      (await mtimeOf(this.paths.volatileLayersJSON)) !== this.#volatileMtime;
+    let stale = !this.#loaded || (this.#needsRepair && mode === 'w') || tokenMoved;
+    for (const [, file] of recordFiles(this.paths)) {
+      if (stale) break;
+      if ((await mtimeOf(file)) !== this.#mtimes.get(file)) stale = true;
+    }
     if (stale) {
       const outcome = await this.#load(mode);
       if (outcome === 'upgrade') return 'upgrade';
@@ -234,8 +271,8 @@ export class LayerStore {
     for (const layer of index.ordered) for (const name of layer.names) index.byName.set(name, layer);
     const incomplete = this.readOnly ? [] : index.ordered.filter(isIncomplete);
     this.#index = index;
-    this.#stableMtime = loaded.stableMtime;
-    this.#volatileMtime = loaded.volatileMtime;
+    this.#mtimes = loaded.mtimes;
+    this.#texts = loaded.texts;
     this.#loaded = true;
     this.#needsRepair = false;
     await this.#refreshMounts(mode, true);
@@ -245,6 +282,7 @@ export class LayerStore {
       return 'upgrade';
     }
     if (mode === 'w') {
+      await this.#recoverStagedDeletions();
       for (const layer of incomplete) await this.#removeLayerData(layer);
       for (const layer of incomplete) this.#index.remove(layer);
       if (incomplete.length > 0 || namesRepaired) await this.#saveLayers();
@@ -281,10 +319,13 @@ export class LayerStore {
   /** New token first (HEAD order), then the files; remember their mtimes so we do not reload our own write. */
   async #saveLayers(): Promise<void> {
     await this.#layersLock.touch();
-    const volatileExists = this.#volatileMtime !== null;
-    const written = await saveLayerFiles(this.paths, this.#index.ordered, volatileExists);
-    this.#stableMtime = written.stableMtime;
-    this.#volatileMtime = written.volatileMtime;
+    await saveLayerFiles(this.paths, this.#index.ordered, this.#texts, this.#mtimes);
+  }
+
+  /** HEAD: staged deletions whose owner died (lock file free) go, here and in the driver's tempdirs/. */
+  async #recoverStagedDeletions(): Promise<void> {
+    await recoverStaleTempDirs(this.paths.tmpDir);
+    await this.driver.recoverTempDirs?.();
   }
 
   async #saveMounts(): Promise<void> {
@@ -428,8 +469,15 @@ export class LayerStore {
     layer.uidMap = structuredClone(opts.uidMap ?? []);
     layer.gidMap = structuredClone(opts.gidMap ?? []);
     layer.flags = { ...structuredClone(opts.flags ?? {}), [INCOMPLETE_FLAG]: true };
-    layer.volatile = opts.volatile ?? false;
+    setLocation(layer, this.#locationFor(opts));
     return layer;
+  }
+
+  /** HEAD pickStoreLocation: volatile first, then image layers into a split image store. */
+  #locationFor(opts: CreateLayerOptions): LayerLocation {
+    if (opts.volatile) return 'volatile';
+    if (!opts.writeable && this.paths.imageLayerDir !== null) return 'image';
+    return 'stable';
   }
 
   #resolveParent(ref: string, external: boolean): string {
@@ -823,15 +871,25 @@ export class LayerStore {
     if (wasMounted) await this.#saveMounts();
   }
 
-  /** Unmounts, then removes the driver data, the tar-split file and the big-data directory. */
+  /**
+   * Unmounts, then takes away the driver data, the tar-split file and the big-data directory.
+   * As HEAD, they are staged: renamed into staged-deletion dirs (`<driver home>/tempdirs/`,
+   * `<layer dir>/tmp/`, each under a locked `lock-*` file) and deleted once the layer lock is
+   * released. Drivers without staging remove their data at once.
+   */
   async #removeLayerData(layer: StoredLayer): Promise<void> {
     if (layer.mountCount > 0 || layer.mountPoint !== '') {
       await this.driver.put(layer.id);
       layer.mountCount = 0;
       this.#index.setMountPoint(layer, '');
     }
-    await this.driver.remove(layer.id);
-    await fs.rm(tarSplitPath(this.paths.layerDir, layer.id), { force: true });
-    await fs.rm(bigDataDir(this.paths.layerDir, layer.id), { recursive: true, force: true });
+    if (this.driver.deferredRemove) this.#pendingCleanups.push(await this.driver.deferredRemove(layer.id));
+    else await this.driver.remove(layer.id);
+    const own = [tarSplitPath(this.paths.layerDir, layer.id), bigDataDir(this.paths.layerDir, layer.id)];
+    const present = await Promise.all(own.map((p) => fs.lstat(p).then(() => true, () => false)));
+    if (!present.includes(true)) return;
+    const tmp = await TempDir.create(this.paths.tmpDir);
+    this.#pendingCleanups.push(() => tmp.cleanup());
+    for (const p of own) await tmp.stage(p);
   }
 }

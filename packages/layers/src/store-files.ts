@@ -2,14 +2,15 @@ import { promises as fs } from 'node:fs';
 import { CorruptFileError, atomicWriteFile, decodeRecordArray, encodeGoJSON } from '@cs/records';
 import { decodeLayer, encodeLayer, type StoredLayer } from './layer-codec.js';
 import { decodeMount, encodeMount, type MountRecord } from './mountpoints-codec.js';
-import type { LayerStorePaths } from './paths.js';
+import { LAYER_LOCATIONS, locationFile, type LayerLocation, type LayerStorePaths } from './paths.js';
 
-/** What was read from the two layer files, merged stable-first (on-disk.md §2.2). */
+/** What was read from the layer files, merged stable → image store → volatile (on-disk.md §2.2). */
 export interface LoadedLayers {
   layers: StoredLayer[];
-  /** mtime (ns) of each file at the time it was read; null when it did not exist. */
-  stableMtime: bigint | null;
-  volatileMtime: bigint | null;
+  /** Per record file: its mtime (ns) when read, null when it did not exist. */
+  mtimes: Map<string, bigint | null>;
+  /** Per record file: the text its records encode to now, so a save can skip unchanged files. */
+  texts: Map<string, string>;
 }
 
 async function readWithMtime(file: string): Promise<{ bytes: Buffer; mtime: bigint } | null> {
@@ -39,48 +40,72 @@ export async function mtimeOf(file: string): Promise<bigint | null> {
   }
 }
 
+/** The record files of the store, in merge order, with the location each stands for. */
+export function recordFiles(paths: LayerStorePaths): Array<[LayerLocation, string]> {
+  const out: Array<[LayerLocation, string]> = [];
+  for (const loc of LAYER_LOCATIONS) {
+    const file = locationFile(paths, loc);
+    if (file !== null) out.push([loc, file]);
+  }
+  return out;
+}
+
+const encodeAll = (layers: readonly StoredLayer[]): string => encodeGoJSON(layers.map(encodeLayer));
+
 /**
- * Reads layers.json and volatile-layers.json. A decode error anywhere refuses the whole load
- * (CorruptFileError); so does the same ID twice in one file. An ID repeated in the volatile file
- * is skipped, as HEAD does.
+ * Reads layers.json, the split image store's layers.json and volatile-layers.json. A decode
+ * error anywhere refuses the whole load (CorruptFileError); so does the same ID twice in one
+ * file. An ID already read from an earlier file is skipped, as HEAD does.
  */
 export async function loadLayerFiles(paths: LayerStorePaths): Promise<LoadedLayers> {
   const seen = new Set<string>();
   const layers: StoredLayer[] = [];
-  const take = (file: string, bytes: Buffer, isVolatile: boolean): void => {
+  const mtimes = new Map<string, bigint | null>();
+  const texts = new Map<string, string>();
+  for (const [location, file] of recordFiles(paths)) {
+    const got = await readWithMtime(file);
+    mtimes.set(file, got?.mtime ?? null);
     const inThisFile = new Set<string>();
-    for (const layer of decodeRecordArray(file, bytes, decodeLayer)) {
+    const kept: StoredLayer[] = [];
+    for (const layer of got ? decodeRecordArray(file, got.bytes, decodeLayer) : []) {
       if (inThisFile.has(layer.id)) throw new CorruptFileError(file, `layer ID ${layer.id} appears twice`);
       inThisFile.add(layer.id);
       if (seen.has(layer.id)) continue;
       seen.add(layer.id);
-      layer.volatile = isVolatile;
-      layers.push(layer);
+      setLocation(layer, location);
+      kept.push(layer);
     }
-  };
-  const stable = await readWithMtime(paths.layersJSON);
-  if (stable) take(paths.layersJSON, stable.bytes, false);
-  const vol = await readWithMtime(paths.volatileLayersJSON);
-  if (vol) take(paths.volatileLayersJSON, vol.bytes, true);
-  return { layers, stableMtime: stable?.mtime ?? null, volatileMtime: vol?.mtime ?? null };
+    layers.push(...kept);
+    // A missing file counts as empty: it is only created once it has records.
+    texts.set(file, encodeAll(kept));
+  }
+  return { layers, mtimes, texts };
+}
+
+/** Puts the record in the file for `location` (keeps the public `volatile` in step). */
+export function setLocation(layer: StoredLayer, location: LayerLocation): void {
+  layer.location = location;
+  layer.volatile = location === 'volatile';
 }
 
 /**
- * Writes the records back, each into the file it came from. The volatile file is only written
- * when it exists or holds records (1.43 never reads it); HEAD does not fsync it.
+ * Writes each file whose records changed since `texts` (what was last read or written), each
+ * record into the file of its location; updates `texts` and `mtimes`. layers.json and the image
+ * store's are fsynced, volatile-layers.json is not (HEAD).
  */
 export async function saveLayerFiles(
   paths: LayerStorePaths,
   layers: readonly StoredLayer[],
-  volatileFileExists: boolean,
-): Promise<{ stableMtime: bigint | null; volatileMtime: bigint | null }> {
-  const stable = layers.filter((l) => !l.volatile);
-  const vol = layers.filter((l) => l.volatile);
-  await atomicWriteFile(paths.layersJSON, encodeGoJSON(stable.map(encodeLayer)));
-  if (vol.length > 0 || volatileFileExists) {
-    await atomicWriteFile(paths.volatileLayersJSON, encodeGoJSON(vol.map(encodeLayer)), { sync: false });
+  texts: Map<string, string>,
+  mtimes: Map<string, bigint | null>,
+): Promise<void> {
+  for (const [location, file] of recordFiles(paths)) {
+    const text = encodeAll(layers.filter((l) => l.location === location));
+    if (texts.get(file) === text) continue;
+    await atomicWriteFile(file, text, { sync: location !== 'volatile' });
+    texts.set(file, text);
+    mtimes.set(file, await mtimeOf(file));
   }
-  return { stableMtime: await mtimeOf(paths.layersJSON), volatileMtime: await mtimeOf(paths.volatileLayersJSON) };
 }
 
 export async function loadMountFile(file: string): Promise<MountRecord[]> {

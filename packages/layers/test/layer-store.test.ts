@@ -205,8 +205,11 @@ describe('LayerStore (vfs)', () => {
     await env.store.delete(child.id);
     await env.store.delete('b');
     expect(await env.store.layers()).toEqual([]);
-    expect(await readdir(env.store.paths.layerDir)).toEqual(['layers.json', 'layers.lock']);
+    // HEAD leaves the (empty) staged-deletion roots behind.
+    expect(await readdir(env.store.paths.layerDir)).toEqual(['layers.json', 'layers.lock', 'tmp']);
+    expect(await readdir(env.store.paths.tmpDir)).toEqual([]);
     expect(await readdir(path.join(env.graphRoot, 'vfs/dir'))).toEqual([]);
+    expect(await readdir(path.join(env.graphRoot, 'vfs/tempdirs'))).toEqual([]);
     await expect(env.store.delete(base.layer.id)).rejects.toBeInstanceOf(LayerUnknownError);
   });
 

@@ -12,6 +12,8 @@ export interface RecordStoreOptions {
   readOnly?: boolean;
   /** `$RUNROOT/$DRV-<kind>s`: the records' run directories. */
   runDir?: string;
+  /** Where the lock file lives when not beside the records (HEAD transient store: the run dir). */
+  lockDir?: string;
 }
 
 /** What a RecordView needs of its store while the lock is held. */
@@ -60,9 +62,13 @@ export abstract class RecordStore<
 
   /** Creates the directory (unless read-only) and opens the lock file; each subclass's `open` ends here. */
   protected async init(): Promise<this> {
-    if (!this.readOnly) await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const lockDir = path.resolve(this.options.lockDir ?? this.dir);
+    if (!this.readOnly) {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await fs.mkdir(lockDir, { recursive: true, mode: 0o700 });
+    }
     this.#guard = await GuardedFiles.open({
-      lockPath: path.join(this.dir, this.lockName),
+      lockPath: path.join(lockDir, this.lockName),
       readOnly: this.readOnly,
       load: () => this.#load(),
     });

@@ -95,7 +95,8 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
     }
     if (img.readOnly) continue;
     for (const key of img.bigDataNames) {
-      const size = await fileSize(bigDataPath(path.join(store.images.dir, img.id), key));
+      const home = (await storeHolding(store, img.id))?.dir ?? store.images.dir;
+      const size = await fileSize(bigDataPath(path.join(home, img.id), key));
       if (size === null) add(section, img.id, `image ${img.id}: data item ${JSON.stringify(key)}: image data item is missing`);
       else if (img.bigDataSizes[key] !== undefined && img.bigDataSizes[key] !== size) {
         add(section, img.id, `image ${img.id}: data item ${JSON.stringify(key)}: image data item has incorrect size`);
@@ -176,8 +177,7 @@ export async function garbageCollect(store: Store): Promise<void> {
     }
     for (const name of names) if (HEX64.test(name) && !keep.has(name)) await fs.rm(path.join(dir, name), { recursive: true, force: true });
   };
-  const images = new Set((await store.images.list()).map((i) => i.id));
-  await sweepDirs(store.images.dir, images);
+  for (const s of store.writableImageStores) await sweepDirs(s.dir, new Set((await s.list()).map((i) => i.id)));
   const containers = new Set((await store.containers.list()).map((c) => c.id));
   await sweepDirs(store.containers.dir, containers);
   const layerStore = await store.layerStore();
@@ -194,3 +194,9 @@ export async function garbageCollect(store: Store): Promise<void> {
 }
 
 
+
+/** The writable image store holding the image (split image store: the image store or the graph root's). */
+async function storeHolding(store: Store, id: string): Promise<{ dir: string } | undefined> {
+  for (const s of store.writableImageStores) if (await s.exists(id)) return s;
+  return undefined;
+}

@@ -50,8 +50,17 @@ export async function openDriverParts(opts: ResolvedStoreOptions): Promise<Drive
     options: opts.driverOptions,
     uidMaps: opts.uidMap,
     gidMaps: opts.gidMap,
+    imageStore: opts.imageStore,
   });
-  const layers = await LayerStore.open({ driver, graphRoot: opts.graphRoot, runRoot: opts.runRoot });
+  const runLayers = path.join(opts.runRoot, `${opts.driver}-layers`);
+  const layers = await LayerStore.open({
+    driver,
+    graphRoot: opts.graphRoot,
+    mountDir: runLayers,
+    // HEAD transient store: volatile-layers.json beside mountpoints.json, gone with the run root.
+    volatileDir: opts.transientStore ? runLayers : undefined,
+    imageLayerDir: opts.imageStore === undefined ? undefined : path.join(opts.imageStore, `${opts.driver}-layers`),
+  });
   try {
     return { driver, layers, roLayers: await openReadOnlyLayers(opts, driver) };
   } catch (err) {

@@ -28,6 +28,13 @@ export class IncompleteOptionsError extends StoreError {
   }
 }
 
+/** Store options that contradict each other. */
+export class InvalidOptionsError extends StoreError {
+  constructor(detail: string) {
+    super('ERR_INVALID_OPTIONS', detail);
+  }
+}
+
 /** A malformed ID map string ("container:host:size[:…]"). */
 export class InvalidIDMapError extends StoreError {
   constructor(kind: 'uid' | 'gid', value: string) {

@@ -24,6 +24,7 @@ export {
   ImageInUseError,
   ContainerNameInUseError,
   NotSupportedError,
+  InvalidOptionsError,
   ParentIsContainerError,
 } from './errors.js';
 export { checkStore, repairStore, garbageCollect, type CheckReport, type CheckOptions } from './check.js';

@@ -26,7 +26,11 @@ export interface StoreOptions {
   autoUsernsUser?: string;
   autoUsernsMinSize?: number;
   autoUsernsMaxSize?: number;
-  /** HEAD `imagestore` (split store). Not supported yet: opening with it throws NotSupportedError. */
+  /**
+   * HEAD `imagestore` (split image store): new images go to `<dir>/$DRV-images`, their layers'
+   * records to `<dir>/$DRV-layers/layers.json` and their data to `<dir>/$DRV`. Go 1.43 cannot
+   * read such a store.
+   */
   imageStore?: string;
 }
 
@@ -37,6 +41,8 @@ export interface ResolvedStoreOptions {
   driver: string;
   driverOptions: string[];
   transientStore: boolean;
+  /** Absolute split image store directory, when set. */
+  imageStore?: string;
   uidMap: IDMap[];
   gidMap: IDMap[];
   /** Additional read-only image stores taken from the driver options, in order. */

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { canonicalDriverName } from '@cs/drivers';
-import { IncompleteOptionsError, NotSupportedError } from './errors.js';
+import { IncompleteOptionsError, InvalidOptionsError } from './errors.js';
 import { ROOT_GRAPH_ROOT, ROOT_RUN_ROOT, additionalImageStores, type ResolvedStoreOptions, type StoreOptions } from './options.js';
 
 /**
@@ -10,8 +10,10 @@ import { ROOT_GRAPH_ROOT, ROOT_RUN_ROOT, additionalImageStores, type ResolvedSto
  */
 export function resolveStoreOptions(opts: StoreOptions): Omit<ResolvedStoreOptions, 'driver'> & { driver: string } {
   if (!opts.graphRoot && !opts.runRoot) throw new IncompleteOptionsError();
-  if (opts.imageStore) throw new NotSupportedError('the split image store (imagestore option)');
   const graphRoot = path.resolve(opts.graphRoot || ROOT_GRAPH_ROOT);
+  const imageStore = opts.imageStore ? path.resolve(opts.imageStore) : undefined;
+  // The graph root is the split store's second image store: the same directory twice would list everything twice.
+  if (imageStore === graphRoot) throw new InvalidOptionsError('imagestore must be a directory other than the graph root');
   const runRoot = path.resolve(opts.runRoot || ROOT_RUN_ROOT);
   const driver = opts.driver ? canonicalDriverName(opts.driver) : '';
   const driverOptions = [...(opts.driverOptions ?? [])];
@@ -21,6 +23,7 @@ export function resolveStoreOptions(opts: StoreOptions): Omit<ResolvedStoreOptio
     driver,
     driverOptions,
     transientStore: opts.transientStore ?? false,
+    ...(imageStore !== undefined ? { imageStore } : {}),
     uidMap: opts.uidMap ?? [],
     gidMap: opts.gidMap ?? [],
     additionalImageStores: driver === '' ? [] : additionalImageStores(driverOptions, driver).map((d) => path.resolve(d)),

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DedupOptions, DedupResult, Driver, MountOpts } from '@cs/drivers';
-import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image, type ImageWriter } from '@cs/images';
+import { ImageStore, ImageUnknownError, type CreateImageOptions, type Image } from '@cs/images';
 import {
   LayerDataNotFoundError,
   LayerInUseError,
@@ -37,6 +37,7 @@ import { treeFileSize } from './tree-size.js';
 import { generateID } from '@cs/ids';
 import { assertPartialImages } from './pull-options.js';
 import { directoryTar, imageTopLayers } from './staged-sources.js';
+import { ImageStores, type ImagesWriter } from './image-stores.js';
 
 /** Version reported by `version` (the Go library generation whose on-disk format we write). */
 export const STORE_VERSION = '1.43.0';
@@ -52,7 +53,10 @@ export class Store {
   readonly options: ResolvedStoreOptions;
   readonly #graph: GraphLock;
   #parts: DriverParts;
+  /** The image store new images go to (`<imagestore>/$DRV-images` with a split image store). */
   readonly images: ImageStore;
+  /** Every writable image store: `images`, then (split image store) the graph root's. */
+  readonly #rwImages: ImageStores;
   readonly roImages: ImageStore[];
   readonly containers: ContainerStore;
   #closed = false;
@@ -61,14 +65,15 @@ export class Store {
     options: ResolvedStoreOptions,
     graph: GraphLock,
     parts: DriverParts,
-    images: ImageStore,
+    rwImages: ImageStores,
     roImages: ImageStore[],
     containers: ContainerStore,
   ) {
     this.options = options;
     this.#graph = graph;
     this.#parts = parts;
-    this.images = images;
+    this.#rwImages = rwImages;
+    this.images = rwImages.primary;
     this.roImages = roImages;
     this.containers = containers;
   }
@@ -88,22 +93,29 @@ export class Store {
         return openDriverParts(resolved);
       });
       const drv = resolved.driver;
-      const images = await ImageStore.open(path.join(resolved.graphRoot, `${drv}-images`), {
-        runDir: path.join(resolved.runRoot, `${drv}-images`),
-      });
+      const imageRunDir = path.join(resolved.runRoot, `${drv}-images`);
+      // Split image store (HEAD): new images go to <imagestore>/$DRV-images; the graph root's stay writable.
+      const rw = [await ImageStore.open(path.join(resolved.imageStore ?? resolved.graphRoot, `${drv}-images`), { runDir: imageRunDir })];
+      if (resolved.imageStore !== undefined) rw.push(await ImageStore.open(path.join(resolved.graphRoot, `${drv}-images`), { runDir: imageRunDir }));
       const roImages: ImageStore[] = [];
       for (const dir of resolved.additionalImageStores) roImages.push(await ImageStore.open(path.join(dir, `${drv}-images`), { readOnly: true }));
-      // Transient store: container records (and their lock) live under the run root.
-      const ctrRoot = resolved.transientStore ? resolved.runRoot : resolved.graphRoot;
-      const containers = await ContainerStore.open(path.join(ctrRoot, `${drv}-containers`), {
+      // Transient store (HEAD): containers.json and container dirs stay in the graph root;
+      // containers.lock and volatile-containers.json (new records) live under the run root.
+      const containers = await ContainerStore.open(path.join(resolved.graphRoot, `${drv}-containers`), {
         runDir: path.join(resolved.runRoot, `${drv}-containers`),
+        transient: resolved.transientStore,
       });
-      return new Store(resolved, graph, parts, images, roImages, containers);
+      return new Store(resolved, graph, parts, new ImageStores(rw), roImages, containers);
     } catch (err) {
       if (parts) await closeParts(parts);
       await graph.close();
       throw err;
     }
+  }
+
+  /** Every writable image store: `images` first, then (split image store) the graph root's. */
+  get writableImageStores(): readonly ImageStore[] {
+    return this.#rwImages.all;
   }
 
   get graphRoot(): string {
@@ -176,7 +188,7 @@ export class Store {
   }
 
   async #findImage(ref: string): Promise<{ store: ImageStore; image: Image }> {
-    for (const s of [this.images, ...this.roImages]) {
+    for (const s of [...this.#rwImages.all, ...this.roImages]) {
       try {
         return { store: s, image: await s.get(ref) };
       } catch (err) {
@@ -220,7 +232,7 @@ export class Store {
     if (this.#closed) return;
     this.#closed = true;
     await closeParts(this.#parts);
-    await this.images.close();
+    await this.#rwImages.close();
     for (const s of this.roImages) await s.close();
     await this.containers.close();
     await this.#graph.close();
@@ -328,7 +340,7 @@ export class Store {
         if (err instanceof LayerUnknownError) throw new NotFoundError(ref, 'layer');
         throw err;
       }
-      await this.images.write(async (images) => {
+      await this.#rwImages.write(async (images) => {
         const user = images.list().find((img) => img.topLayer === id);
         if (user) throw new LayerInUseError(id, 'image', user.id);
         await this.containers.write(async (containers) => {
@@ -401,7 +413,7 @@ export class Store {
       if (top.uidMap.length > 0 || top.gidMap.length > 0) {
         // A mapped top layer is mounted through a host-mapped copy (upstream MountImage).
         layerID = await parts.layers.withWriteLock(() =>
-          this.images.write((images) => this.#topLayerForMapping(parts.layers, images, image.id, top.id, [], [])),
+          this.#rwImages.write((images) => this.#topLayerForMapping(parts.layers, images, image.id, top.id, [], [])),
         );
       }
       return parts.layers.mount(layerID, { ...opts, readOnly: true });
@@ -526,9 +538,11 @@ export class Store {
   /** Every image: read-write store first; read-only images whose ID the read-write store has are skipped. */
   async listImages(): Promise<Image[]> {
     this.#check();
-    const out = await this.images.list();
-    const seen = new Set(out.map((i) => i.id));
-    for (const s of this.roImages) for (const img of await s.list()) if (!seen.has(img.id)) out.push(img);
+    const out: Image[] = [];
+    const seen = new Set<string>();
+    for (const s of [...this.#rwImages.all, ...this.roImages]) {
+      for (const img of await s.list()) if (!seen.has(img.id)) (seen.add(img.id), out.push(img));
+    }
     return out;
   }
 
@@ -540,7 +554,7 @@ export class Store {
   async imagesByDigest(digest: string): Promise<Image[]> {
     this.#check();
     const out: Image[] = [];
-    for (const s of [this.images, ...this.roImages]) out.push(...(await s.byDigest(digest)));
+    for (const s of [...this.#rwImages.all, ...this.roImages]) out.push(...(await s.byDigest(digest)));
     return out;
   }
 
@@ -548,13 +562,13 @@ export class Store {
     this.#check();
     const id = (await this.#findLayer(ref)).layer.id;
     const out: Image[] = [];
-    for (const s of [this.images, ...this.roImages]) out.push(...(await s.byTopLayer(id)));
+    for (const s of [...this.#rwImages.all, ...this.roImages]) out.push(...(await s.byTopLayer(id)));
     return out;
   }
 
   async setImageBigData(ref: string, key: string, data: Uint8Array | string, digestManifest?: (d: Uint8Array) => string | Promise<string>): Promise<void> {
     this.#check();
-    await this.images.setBigData(ref, key, data, { digestManifest });
+    await (await this.#rwImages.storeFor(ref)).setBigData(ref, key, data, { digestManifest });
   }
 
   // Go's Store turns a key the image store refuses (the empty one) into "not found" errors.
@@ -588,12 +602,12 @@ export class Store {
   /** `<graphroot>/<driver>-images/<ID>/userdata`, created. */
   async imageDirectory(ref: string): Promise<string> {
     this.#check();
-    return this.images.imageDir(ref);
+    return (await this.#rwImages.storeFor(ref)).imageDir(ref);
   }
 
   async imageRunDirectory(ref: string): Promise<string> {
     this.#check();
-    return this.images.imageRunDir(ref);
+    return (await this.#rwImages.storeFor(ref)).imageRunDir(ref);
   }
 
   /**
@@ -637,7 +651,7 @@ export class Store {
   async createContainer(opts: Omit<CreateContainerOptions, 'layer'> & { mountLabel?: string; volatile?: boolean } = {}): Promise<Container> {
     const layers = await this.layerStore();
     return layers.withWriteLock(() =>
-      this.images.write(async (imagesView) => {
+      this.#rwImages.write(async (imagesView) => {
         let imageID = '';
         let topLayer = '';
         if (opts.image) {
@@ -663,12 +677,15 @@ export class Store {
             const owner = containers.list().find((c) => c.names.includes(name));
             if (owner) throw new ContainerNameInUseError(name, owner.id);
           }
+          // HEAD: in transient mode container layers are volatile too (volatile-layers.json in the run root).
+          const volatileFile = opts.volatileFile ?? this.options.transientStore;
           const layer = await layers.create({
             parent: topLayer || undefined,
             writeable: true,
             mountLabel: opts.mountLabel,
             uidMap,
             gidMap,
+            volatile: volatileFile,
           });
           const flags: Record<string, GenericValue> = { MountLabel: opts.mountLabel ?? '', ProcessLabel: '', ...(opts.flags ?? {}) };
           if (opts.volatile) flags['Volatile'] = true;
@@ -680,7 +697,7 @@ export class Store {
               uidMap,
               gidMap,
               flags,
-              volatileFile: opts.volatileFile ?? this.options.transientStore,
+              volatileFile,
             });
           } catch (err) {
             await layers.delete(layer.id).catch(() => {});
@@ -697,7 +714,7 @@ export class Store {
    * made from the top layer's diff on the same parent, with its digests, and recorded in the
    * image's `mapped-layers`. Runs with the layer and image write locks held.
    */
-  async #topLayerForMapping(layers: LayerStore, images: ImageWriter, imageID: string, topLayer: string, uidMap: IDMap[], gidMap: IDMap[]): Promise<string> {
+  async #topLayerForMapping(layers: LayerStore, images: ImagesWriter, imageID: string, topLayer: string, uidMap: IDMap[], gidMap: IDMap[]): Promise<string> {
     const same = (a: IDMap[], b: IDMap[]): boolean => JSON.stringify(a) === JSON.stringify(b);
     const top = await layers.get(topLayer);
     if (same(top.uidMap, uidMap) && same(top.gidMap, gidMap)) return top.id;
@@ -790,7 +807,7 @@ export class Store {
   async deleteContainer(ref: string): Promise<void> {
     const layers = await this.layerStore();
     await layers.withWriteLock(() =>
-      this.images.write(() =>
+      this.#rwImages.write(() =>
         this.containers.write(async (containers) => {
           let ctr: Container;
           try {
@@ -817,7 +834,7 @@ export class Store {
   async deleteImage(ref: string, commit = true): Promise<string[]> {
     const layers = await this.layerStore();
     return layers.withWriteLock(() =>
-      this.images.write(async (images) =>
+      this.#rwImages.write(async (images) =>
         this.containers.write(async (containers) => {
           let image: Image;
           try {
@@ -902,8 +919,9 @@ export class Store {
       return (op === 'set' ? await layers.setNames(id, unique) : await layers.removeNames(id, unique)).names;
     }
     if (kind === 'image') {
-      if (!(await this.images.exists(id))) throw new ReadOnlyStoreError('changing names of an image in a read-only store');
-      const img = op === 'set' ? await this.images.setNames(id, unique) : op === 'add' ? await this.images.addNames(id, unique) : await this.images.removeNames(id, unique);
+      const images = await this.#rwImages.storeOf(id);
+      if (images === undefined) throw new ReadOnlyStoreError('changing names of an image in a read-only store');
+      const img = op === 'set' ? await images.setNames(id, unique) : op === 'add' ? await images.addNames(id, unique) : await images.removeNames(id, unique);
       return img.names;
     }
     if (op === 'add') {
@@ -925,7 +943,7 @@ export class Store {
     const found = await this.lookupKind(ref);
     if (found === null) throw new NotFoundError(ref, 'any');
     if (found.kind === 'layer') await this.#parts.layers.setMetadata(found.id, metadata);
-    else if (found.kind === 'image') await this.images.setMetadata(found.id, metadata);
+    else if (found.kind === 'image') await (await this.#rwImages.storeFor(found.id)).setMetadata(found.id, metadata);
     else await this.containers.setMetadata(found.id, metadata);
   }
 
@@ -936,7 +954,7 @@ export class Store {
   async delete(ref: string): Promise<void> {
     const layers = await this.layerStore();
     await layers.withWriteLock(() =>
-      this.images.write((images) =>
+      this.#rwImages.write((images) =>
         this.containers.write(async (containers) => {
           if (containers.exists(ref)) {
             const ctr = containers.get(ref);
@@ -963,7 +981,7 @@ export class Store {
   async wipe(): Promise<void> {
     const layers = await this.layerStore();
     await layers.withWriteLock(() =>
-      this.images.write((images) =>
+      this.#rwImages.write((images) =>
         this.containers.write(async (containers) => {
           for (const c of containers.list()) {
             if (c.layer !== '' && (await layers.exists(c.layer))) await layers.delete(c.layer, { ignoreChildren: true });

@@ -300,16 +300,6 @@ for (const drv of drivers) {
       await expect(store.applyDiff('nosuch', streamOf(junk))).rejects.toBeInstanceOf(LayerUnknownError);
     });
 
-    it('transient store keeps container records under the run root', async () => {
-      await store.close();
-      store = await Store.open({ ...opts(), transientStore: true });
-      await store.createContainer({ names: ['t'] });
-      const runFile = path.join(dir, 'run', `${drv.name}-containers`, 'volatile-containers.json');
-      expect(await readFile(runFile, 'utf8')).toContain('"t"');
-      await expect(stat(path.join(dir, 'root', `${drv.name}-containers`, 'containers.json'))).rejects.toMatchObject({ code: 'ENOENT' });
-      expect((await store.listContainers()).map((c) => c.names[0])).toEqual(['t']);
-    });
-
     it('parent owners: none for unmapped layers, a mapped layer must be mounted', async () => {
       const plain = await store.createLayer();
       expect(await store.layerParentOwners(plain.id)).toEqual({ uids: [], gids: [] });
