@@ -6,7 +6,8 @@
  * read itself, and a worker thread ~50 ms to start). The event loop gets a turn at least every
  * few milliseconds (time-slice.ts).
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, constants, readSync } from 'node:fs';
+import * as sys from '@cs/sys';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
@@ -19,6 +20,34 @@ import { TimeSlicer } from './time-slice.js';
 
 const BATCH = 1 << 20;
 const LF = 0x0a;
+/** What a missing member in one of several dirs looks like: try the next dir. */
+const MISSING = new Set(['ENOENT', 'ENOTDIR']);
+const OPEN_MEMBER = {
+  flags: constants.O_RDONLY | constants.O_NOFOLLOW | sys.O.CLOEXEC,
+  // chroot semantics in the kernel: '..' and absolute symlinks stay below the dir, as in Root
+  resolve: sys.RESOLVE.IN_ROOT | sys.RESOLVE.NO_MAGICLINKS,
+};
+
+/**
+ * Opens a member's file in the first of `roots` that has it, with one openat2(RESOLVE_IN_ROOT)
+ * per dir: the kernel walks the name with the same in-root rules as Root's component-by-component
+ * lookup (layer-diff.md §4.2), without a JavaScript step per component. Should the kernel ask for
+ * a retry (EAGAIN: a rename raced the lookup) the lookup is left to Root.
+ */
+function openInRoots(roots: Root[], name: Buffer): number {
+  let last: unknown;
+  for (const root of roots) {
+    try {
+      return sys.openat2Sync(root.fd, name.length === 0 ? '.' : name, OPEN_MEMBER);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EAGAIN') return openMember(roots, name);
+      if (code === undefined || !MISSING.has(code)) throw e;
+      last = e;
+    }
+  }
+  throw last ?? new Error('no file directories');
+}
 
 /** The decompressed tar-split, up to 4 MiB ahead of the parser. */
 async function* tarSplitText(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Buffer> {
@@ -133,8 +162,8 @@ class Assembler {
     if (this.#seen.has(key)) throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${name.toString('utf8')}`);
     this.#seen.add(key);
     if (rec.size === 0) return;
-    this.#fd = openMember(this.roots, name);
-    for (const r of this.roots) r.collect(); // directory fds are only used synchronously in openMember
+    this.#fd = openInRoots(this.roots, name);
+    for (const r of this.roots) r.collect(); // directory fds (of a Root lookup) are only used synchronously
     this.#file = rec;
     this.#left = rec.size;
     this.#crc = new Crc64();

@@ -138,7 +138,7 @@ describe('ParallelGzip', () => {
 
   it.skipIf(!isRoot || !haveGo)('produces what the Go CLI imports, recording the digest of the uncompressed tar', async () => {
     const members = [dirEntry('d')];
-    for (let i = 0; i < 50; i++) members.push(fileEntry(`d/f${i}`, sample(30_000 + i * 997, i)));
+    for (let i = 0; i < 50; i++) members.push(fileEntry(`d/f${i}`, '', { data: sample(30_000 + i * 997, i) }));
     const original = tar(...members);
     const file = join(dir, 'layer.tar.gz');
     await writeFile(file, await gzipOf(chunked(original, [70_000]), { blockSize: 256 << 10 }));
