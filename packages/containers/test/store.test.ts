@@ -15,7 +15,7 @@ const ID = 'a3aff933e7acfc9305e8cce84ca9c87aa541a26d7dce1d6aac171225fc4cbb0e';
 let dir: string;
 let runDir: string;
 const stores: ContainerStore[] = [];
-async function open(opts: { readOnly?: boolean } = {}) {
+async function open(opts: { readOnly?: boolean; transient?: boolean } = {}) {
   const s = await ContainerStore.open(path.join(dir, 'vfs-containers'), { runDir, ...opts });
   stores.push(s);
   return s;
@@ -89,6 +89,40 @@ describe('records', () => {
     expect(await fs.readFile(file('volatile-containers.json'), 'utf8')).toBe(
       '[{"id":"v1","image":"","layer":"L2","metadata":"m","created":"2026-01-01T00:00:00Z"},{"id":"v2","image":"","layer":"L3","created":"1970-01-01T00:00:00Z"}]',
     );
+  });
+});
+
+describe('transient store (HEAD transient_store)', () => {
+  it('keeps containers.lock and volatile-containers.json in the run dir, new records there', async () => {
+    const s = await open({ transient: true });
+    const c = await s.create({ id: 't1', layer: 'L1', created: new Date(0) });
+    expect((await s.get('t1')).volatileFile).toBe(true);
+    expect(await fs.readFile(path.join(runDir, 'volatile-containers.json'), 'utf8')).toBe(
+      '[{"id":"t1","image":"","layer":"L1","created":"1970-01-01T00:00:00Z"}]',
+    );
+    await fs.stat(path.join(runDir, 'containers.lock'));
+    for (const name of ['containers.lock', 'containers.json', 'volatile-containers.json']) {
+      await expect(fs.stat(file(name))).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+    // Big data and userdata stay in the store dir; a stable record can still be asked for.
+    await s.setBigData('t1', 'k', 'v');
+    await fs.stat(path.join(dir, 'vfs-containers', c.id, 'k'));
+    expect(await s.containerDir('t1')).toBe(path.join(dir, 'vfs-containers', c.id, 'userdata'));
+    await s.create({ id: 's1', layer: 'L2', volatileFile: false, created: new Date(0) });
+    expect(await fs.readFile(file(), 'utf8')).toBe('[{"id":"s1","image":"","layer":"L2","created":"1970-01-01T00:00:00Z"}]');
+    const again = await open({ transient: true });
+    expect((await again.list()).map((x) => [x.id, x.volatileFile])).toEqual([
+      ['s1', false],
+      ['t1', true],
+    ]);
+    // The run dir wiped: only the stable record is left.
+    for (const st of stores.splice(0)) await st.close();
+    await fs.rm(path.join(dir, 'run'), { recursive: true, force: true });
+    expect((await (await open({ transient: true })).list()).map((x) => x.id)).toEqual(['s1']);
+  });
+
+  it('needs a run dir', async () => {
+    await expect(ContainerStore.open(path.join(dir, 'x'), { transient: true })).rejects.toBeInstanceOf(TypeError);
   });
 });
 
