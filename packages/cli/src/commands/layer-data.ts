@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { defineCommand, JSON_FLAG, stringFlag, type Command } from '../command.js';
-import { ProcessOutput, type Output } from '../output.js';
+import { ProcessOutput, stdoutStream, type Output } from '../output.js';
 import { openInput } from './layer-input.js';
 
 /**
@@ -12,7 +11,7 @@ export async function openOutput(file: string, out: Output): Promise<(src: Async
   if (file === '') {
     // The real stdout gets async writes, so producing the next chunk overlaps the reader draining
     // the last one (about 20% faster through a pipe than blocking writes).
-    if (out instanceof ProcessOutput) return (src) => pipeline(src, process.stdout, { end: false });
+    if (out instanceof ProcessOutput) return async (src) => (await pipelineOf())(src, stdoutStream(), { end: false });
     return async (src) => {
       for await (const chunk of src) out.out(chunk);
     };
@@ -20,8 +19,13 @@ export async function openOutput(file: string, out: Output): Promise<(src: Async
   const handle = await open(file, 'w', 0o666);
   const sink = handle.createWriteStream();
   return async (src) => {
-    await pipeline(src, sink);
+    await (await pipelineOf())(src, sink);
   };
+}
+
+/** node:stream/promises, loaded only by the commands that stream data out. */
+async function pipelineOf(): Promise<typeof import('node:stream/promises').pipeline> {
+  return (await import('node:stream/promises')).pipeline;
 }
 
 export const listLayerData = defineCommand({
