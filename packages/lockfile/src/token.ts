@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+
 /** Size of the "last write" token at offset 0 of every lock file (on-disk.md §3.4). */
 export const TOKEN_SIZE = 64;
 
@@ -21,9 +23,32 @@ export function newToken(): Buffer {
   tokenCounter += 1n;
   token.writeBigUInt64LE(tokenCounter, 8);
   token.writeUInt32LE(process.pid >>> 0, 16);
-  // node:crypto is fetched on first use (sync, cached by Node): most runs never write a token.
-  process.getBuiltinModule('node:crypto').randomFillSync(token, 20, TOKEN_SIZE - 20);
+  fillRandom(token, 20, TOKEN_SIZE);
   return token;
+}
+
+/**
+ * Kernel randomness, as Go's crypto/rand: read from /dev/urandom, which costs three system calls
+ * where loading node:crypto costs a few milliseconds of a short command's start. node:crypto
+ * only where /dev/urandom cannot be read (a chroot without /dev).
+ */
+function fillRandom(buf: Buffer, start: number, end: number): void {
+  let fd: number;
+  try {
+    fd = openSync('/dev/urandom', 'r');
+  } catch {
+    process.getBuiltinModule('node:crypto').randomFillSync(buf, start, end - start);
+    return;
+  }
+  try {
+    for (let at = start; at < end; ) {
+      const n = readSync(fd, buf, at, end - at, null);
+      if (n <= 0) throw new Error('/dev/urandom: unexpected end of data');
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Decodes a token's fields, for diagnostics and tests; null unless it is exactly 64 bytes. */
