@@ -11,6 +11,8 @@ function lstatOrNull(path: string): fs.BigIntStats | null {
   return fs.lstatSync(fsPath(path), { bigint: true, throwIfNoEntry: false }) ?? null;
 }
 
+const byName = (a: [string, string], b: [string, string]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
 function loadNode(path: string, st: fs.BigIntStats): TreeNode {
   const p = fsPath(path);
   const target = (Number(st.mode) & S_IFMT) === S_IFLNK ? fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1') : '';
@@ -36,8 +38,12 @@ function loadNode(path: string, st: fs.BigIntStats): TreeNode {
     if (name === 'security.capability') capability = value.toString('latin1');
     else user.push([Buffer.from(name, 'utf8').toString('latin1'), value.toString('latin1')]);
   }
-  user.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return { st, capability, userXattrs: user.map(([k, v]) => `${k}\0${v}\0`).join(''), target, children: new Map() };
+  let userXattrs = '';
+  if (user.length > 0) {
+    user.sort(byName);
+    for (const [k, v] of user) userXattrs += `${k}\0${v}\0`;
+  }
+  return { st, capability, userXattrs, target, children: new Map() };
 }
 
 function readNames(path: string): string[] {

@@ -42,6 +42,8 @@ export function walkTreeSync(root: string): string[] {
   return out;
 }
 
+const byName = (a: [string, Buffer], b: [string, Buffer]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
 /** The listed xattr names and the values of those that pass `filter`. */
 function xattrsSync(p: string | Buffer, filter: XattrFilter): { names: string[]; xattrs: Array<[string, Buffer]> } {
   let names: string[];
@@ -63,7 +65,7 @@ function xattrsSync(p: string | Buffer, filter: XattrFilter): { names: string[];
       throw err;
     }
   }
-  xattrs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (xattrs.length > 1) xattrs.sort(byName);
   return { names, xattrs };
 }
 

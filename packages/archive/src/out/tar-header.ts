@@ -149,6 +149,26 @@ function paxHeaderName(name: string): string {
   return n.replace(/\/+$/, '');
 }
 
+/** A string that fits a USTAR field as is: ASCII (no NUL) and not longer than the field. */
+function fitsString(s: string, width: number): boolean {
+  return s.length <= width && isASCII(s);
+}
+
+function paxSet(pax: Map<string, Uint8Array> | undefined, key: string, value: Uint8Array): Map<string, Uint8Array> {
+  return (pax ?? new Map()).set(key, value);
+}
+
+/** Whether the only PAX record is a long path that USTAR's prefix field can hold after all. */
+function onlyPathRecord(pax: Map<string, Uint8Array>): boolean {
+  return pax.size === 1 && pax.has('path');
+}
+
+const identity = (s: string): string => s;
+
+function unencodable(n: number, h: TarHeader): ProduceError {
+  return new ProduceError('ERR_PRODUCE_HEADER', `tar: cannot encode ${n} for ${h.name}`);
+}
+
 function padBlock(n: number): number {
   return (BLOCK - (n % BLOCK)) % BLOCK;
 }
@@ -160,48 +180,50 @@ function padBlock(n: number): number {
  * for producers that copy the result at once, to save an allocation per member.
  */
 export function encodeHeader(h: TarHeader, scratch?: Buffer): Buffer {
-  const pax = new Map<string, Uint8Array>();
+  // No closures or Map for the usual plain USTAR header: this runs once per member, and bundles
+  // built with keepNames pay a defineProperty for every closure created.
+  let pax: Map<string, Uint8Array> | undefined;
   let ustarOK = true;
-
-  const checkString = (s: string, width: number, key: string, canSplit: boolean) => {
-    if (!isASCII(s) || s.length > width) {
-      if (!canSplit || splitUSTARPath(s) === undefined) ustarOK = false;
-      pax.set(key, Buffer.from(s, 'latin1'));
-    }
-  };
-  const checkNumber = (n: number, width: number, key: string | null) => {
-    if (!fitsInOctal(width, n)) {
-      ustarOK = false;
-      if (key === null) throw new ProduceError('ERR_PRODUCE_HEADER', `tar: cannot encode ${n} for ${h.name}`);
-      pax.set(key, Buffer.from(String(n), 'latin1'));
-    }
-  };
-  checkString(h.name, 100, 'path', true);
-  checkString(h.linkname, 100, 'linkpath', false);
-  checkString(h.uname, 32, 'uname', false);
-  checkString(h.gname, 32, 'gname', false);
-  checkNumber(h.mode, 8, null);
-  checkNumber(h.uid, 8, 'uid');
-  checkNumber(h.gid, 8, 'gid');
-  checkNumber(h.size, 12, 'size');
-  checkNumber(h.devmajor, 8, null);
-  checkNumber(h.devminor, 8, null);
-  checkNumber(h.mtime, 12, 'mtime');
-  if (h.xattrs !== undefined && h.xattrs.length > 0) {
-    for (const [k, v] of h.xattrs) pax.set(`SCHILY.xattr.${k}`, v);
-    ustarOK = false;
+  if (!fitsString(h.name, 100)) {
+    if (splitUSTARPath(h.name) === undefined) ustarOK = false;
+    pax = paxSet(pax, 'path', Buffer.from(h.name, 'latin1'));
   }
+  if (!fitsString(h.linkname, 100)) {
+    ustarOK = false;
+    pax = paxSet(pax, 'linkpath', Buffer.from(h.linkname, 'latin1'));
+  }
+  if (!fitsString(h.uname, 32)) {
+    ustarOK = false;
+    pax = paxSet(pax, 'uname', Buffer.from(h.uname, 'latin1'));
+  }
+  if (!fitsString(h.gname, 32)) {
+    ustarOK = false;
+    pax = paxSet(pax, 'gname', Buffer.from(h.gname, 'latin1'));
+  }
+  // no PAX key for these: Go fails the header
+  if (!fitsInOctal(8, h.mode)) throw unencodable(h.mode, h);
+  if (!fitsInOctal(8, h.devmajor)) throw unencodable(h.devmajor, h);
+  if (!fitsInOctal(8, h.devminor)) throw unencodable(h.devminor, h);
+  if (!fitsInOctal(8, h.uid)) pax = paxSet(pax, 'uid', Buffer.from(String(h.uid), 'latin1'));
+  if (!fitsInOctal(8, h.gid)) pax = paxSet(pax, 'gid', Buffer.from(String(h.gid), 'latin1'));
+  if (!fitsInOctal(12, h.size)) pax = paxSet(pax, 'size', Buffer.from(String(h.size), 'latin1'));
+  if (!fitsInOctal(12, h.mtime)) pax = paxSet(pax, 'mtime', Buffer.from(String(h.mtime), 'latin1'));
+  if (h.xattrs !== undefined && h.xattrs.length > 0) {
+    for (const [k, v] of h.xattrs) pax = paxSet(pax, `SCHILY.xattr.${k}`, v);
+  }
+  if (pax !== undefined && pax.size > 0 && ustarOK) ustarOK = onlyPathRecord(pax);
 
   if (ustarOK) {
     let name = h.name;
     let prefix = '';
     const split = splitUSTARPath(name);
     if (split !== undefined) ({ prefix, suffix: name } = split);
-    const blk = templateV7Plus(h, name, (s) => s, scratch);
+    const blk = templateV7Plus(h, name, identity, scratch);
     putString(blk, F_PREFIX, 155, prefix);
     finishBlock(blk);
     return blk;
   }
+  pax ??= new Map();
 
   // PAX: records sorted by key bytes, then the main header with an ASCII, truncated copy.
   const keys = [...pax.keys()].sort();
