@@ -499,7 +499,8 @@ export class OverlayDriver implements Driver {
       id,
       lowers: await this.mountLowers(layer),
       options: this.mountOptionList(opts),
-      readOnly: opts.readOnly ?? false,
+      // HEAD: a layer outside the home (split image store) is only ever mounted read-only.
+      readOnly: (opts.readOnly ?? false) || layer.home !== this.home,
       mountLabel: opts.mountLabel,
       mountProgram: this.mountProgram,
       uidMaps: opts.uidMaps,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionsError, Store } from '../src/index.js';
@@ -73,6 +73,11 @@ for (const drv of ['vfs', 'overlay']) {
       for (const f of [graph(`${drv}-layers`, 'layers.lock'), split(`${drv}-layers`, 'layers.lock')]) expect((await stat(f)).size).toBe(64);
 
       expect((await collect(await store.diff(null, 'base'))).equals(tar)).toBe(true);
+      // An image layer is mounted read-only, even when not asked to (HEAD: it is not in the home).
+      const imgMnt = await store.mount(child.layer.id);
+      expect(await readFile(path.join(imgMnt, 'c.txt'), 'utf8')).toBe('C');
+      if (drv === 'overlay') await expect(writeFile(path.join(imgMnt, 'x'), 'x')).rejects.toMatchObject({ code: 'EROFS' });
+      await store.unmount(child.layer.id);
       const mnt = await store.mount('c');
       expect(await readFile(path.join(mnt, 'a.txt'), 'utf8')).toBe('A');
       expect(await readFile(path.join(mnt, 'c.txt'), 'utf8')).toBe('C');
