@@ -28,7 +28,10 @@ const HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
 export interface ParallelGzipOptions {
   /** zlib level 1-9 (default GZIP_LEVEL) */
   level?: number;
-  /** blocks deflated at once (default: CPUs + 1, so the pool never waits for the next block) */
+  /**
+   * blocks being deflated at once (default: CPUs + 1, so the pool never waits for the next
+   * block); finished blocks wait for the slower ones before them, up to 4x this many in all
+   */
   concurrency?: number;
   /** block size in bytes (default 1 MiB, as pgzip); tests use small ones */
   blockSize?: number;
@@ -50,8 +53,10 @@ export class ParallelGzip extends Transform {
   #dict: Buffer | undefined;
   /** dispatched blocks, in stream order; the head is pushed as soon as it is done */
   readonly #jobs: Job[] = [];
-  /** the _transform/_flush callback waiting for a free slot or for all blocks */
-  #waiting: { cb: TransformCallback; until: number } | undefined;
+  /** blocks still being deflated (a slow block must not keep the others idle) */
+  #running = 0;
+  /** the _transform callback waiting for a free slot, or the _flush one waiting for all blocks */
+  #waiting: { cb: TransformCallback; all: boolean } | undefined;
   #crc = 0;
   #size = 0;
   #headerSent = false;
@@ -75,12 +80,12 @@ export class ParallelGzip extends Transform {
     this.#pendingLength += chunk.length;
     // Keep one block's worth back even when it is complete: only the final block may be last.
     while (this.#pendingLength > this.#blockSize) this.#dispatch(this.#take(this.#blockSize), false);
-    this.#wait(this.#concurrency - 1, cb);
+    this.#wait(false, cb);
   }
 
   override _flush(cb: TransformCallback): void {
     this.#dispatch(this.#take(this.#pendingLength), true);
-    this.#wait(0, (err) => {
+    this.#wait(true, (err) => {
       if (err) {
         cb(err);
         return;
@@ -125,6 +130,7 @@ export class ParallelGzip extends Transform {
   #dispatch(block: Buffer, last: boolean): void {
     const job: Job = { out: undefined, error: undefined };
     this.#jobs.push(job);
+    this.#running++;
     const dict = this.#dict;
     this.#dict = block.length >= DICT ? block.subarray(block.length - DICT) : undefined;
     const opts = {
@@ -135,11 +141,13 @@ export class ParallelGzip extends Transform {
     };
     try {
       deflateRaw(block, opts, (err, out) => {
+        this.#running--;
         if (err) job.error = err;
         else job.out = out;
         this.#pump();
       });
     } catch (err) {
+      this.#running--;
       job.error = err as Error; // reported in order, by the next #pump
       queueMicrotask(() => this.#pump());
     }
@@ -165,19 +173,24 @@ export class ParallelGzip extends Transform {
       this.push(head.out);
     }
     const w = this.#waiting;
-    if (w !== undefined && this.#jobs.length <= w.until) {
+    if (w !== undefined && this.#ready(w.all)) {
       this.#waiting = undefined;
       w.cb();
     }
   }
 
-  /** Calls `cb` once at most `until` blocks are in flight. */
-  #wait(until: number, cb: TransformCallback): void {
-    if (this.#jobs.length <= until) {
+  /** all: every block is out; else: room for another block (a free slot, bounded memory). */
+  #ready(all: boolean): boolean {
+    if (all) return this.#jobs.length === 0;
+    return this.#running < this.#concurrency && this.#jobs.length < 4 * this.#concurrency;
+  }
+
+  #wait(all: boolean, cb: TransformCallback): void {
+    if (this.#ready(all)) {
       cb();
       return;
     }
-    this.#waiting = { cb, until };
+    this.#waiting = { cb, all };
   }
 }
 
