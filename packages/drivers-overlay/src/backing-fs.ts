@@ -1,4 +1,4 @@
-import { statfs } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 
 /** Filesystem magic numbers → the names Go prints as "Backing Filesystem". */
 const FS_NAMES = new Map<number, string>([
@@ -27,8 +27,9 @@ const FS_NAMES = new Map<number, string>([
 /** Backing filesystems on which kernel overlay cannot run (Go 1.43 refuses them without a mount program). */
 const INCOMPATIBLE = new Set(['aufs', 'zfs', 'overlayfs', 'ecryptfs']);
 
+/** One statfs at every driver open: a synchronous call, cheaper than a thread-pool round trip. */
 export async function backingFilesystem(dir: string): Promise<{ magic: number; name: string; overlayCompatible: boolean }> {
-  const st = await statfs(dir);
+  const st = statfsSync(dir);
   const magic = Number(st.type) >>> 0;
   const name = FS_NAMES.get(magic) ?? '<unknown>';
   return { magic, name, overlayCompatible: !INCOMPATIBLE.has(name) };

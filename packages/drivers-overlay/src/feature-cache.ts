@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno } from '@cs/drivers';
 
@@ -8,11 +9,14 @@ export interface CachedFeature {
   text: string;
 }
 
-/** Reads `$RUNROOT/overlay/<feature>-true|false` (on-disk.md §5.8); undefined when not probed yet. */
+/**
+ * Reads `$RUNROOT/overlay/<feature>-true|false` (on-disk.md §5.8); undefined when not probed yet.
+ * Synchronous reads: every driver open asks for a few features, each file a few bytes.
+ */
 export async function readCachedFeature(runHome: string, feature: string): Promise<CachedFeature | undefined> {
   for (const supported of [true, false]) {
     try {
-      const text = await readFile(path.join(runHome, `${feature}-${supported}`), 'utf8');
+      const text = readFileSync(path.join(runHome, `${feature}-${supported}`), 'utf8');
       return { supported, text };
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;

@@ -1,14 +1,17 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DriverError, findMount, isErrno } from '@cs/drivers';
-import { llistxattr, mount, umount2, MNT } from '@cs/sys';
+import { llistxattr, mount, MNT, O, openat2Sync, RESOLVE, umount2 } from '@cs/sys';
 import { MS } from './mount-flags.js';
 
 export const MOUNT_PROGRAM_FLAG_FILE = '.has-mount-program';
 
+// The flag file and the cached features (feature-cache.ts) are read at every driver open, so
+// with synchronous calls: a few bytes each, where a thread-pool round trip costs far more.
 export async function readMountProgramFlag(home: string): Promise<boolean | undefined> {
   try {
-    const text = await readFile(path.join(home, MOUNT_PROGRAM_FLAG_FILE), 'utf8');
+    const text = readFileSync(path.join(home, MOUNT_PROGRAM_FLAG_FILE), 'utf8');
     if (text === 'true') return true;
     if (text === 'false') return false;
     return undefined;
@@ -58,11 +61,34 @@ export async function homeUsedMountProgram(home: string): Promise<boolean> {
 /** Makes the home a private bind mount of itself, as Go's mount.MakePrivate (unless skip_mount_home). */
 export async function makeHomePrivate(home: string): Promise<void> {
   try {
-    if (!(await findMount(home))) await mount(home, home, 'none', MS.BIND);
+    if (!(await isMountPoint(home))) await mount(home, home, 'none', MS.BIND);
     await mount('', home, 'none', MS.PRIVATE);
   } catch (err) {
     throw new DriverError('ERR_DRIVER_MOUNT', `overlay: making ${home} a private mount: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * Go's mountinfo.Mounted: first its openat2 test (opening the last name with RESOLVE_NO_XDEV
+ * fails with EXDEV exactly on a mount point, one system call), the mount table when that test
+ * cannot answer (no openat2, a seccomp filter, a missing parent, …).
+ */
+export async function isMountPoint(dir: string): Promise<boolean> {
+  const abs = path.resolve(dir);
+  const parent = path.dirname(abs);
+  if (parent !== abs) {
+    let parentFd: number | undefined;
+    try {
+      parentFd = openSync(parent, O.PATH | O.DIRECTORY | O.CLOEXEC);
+      closeSync(openat2Sync(parentFd, path.basename(abs), { flags: O.PATH | O.CLOEXEC | O.NOFOLLOW, resolve: RESOLVE.NO_XDEV }));
+      return false;
+    } catch (err) {
+      if (isErrno(err, 'EXDEV')) return true;
+    } finally {
+      if (parentFd !== undefined) closeSync(parentFd);
+    }
+  }
+  return (await findMount(abs)) !== undefined;
 }
 
 /** Undoes makeHomePrivate; a home that is not (or no longer) a mount point is fine. */

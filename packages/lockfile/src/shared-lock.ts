@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ofdLock, ofdTryLockSync, ofdUnlockSync } from '@cs/sys';
 import { LockFileError } from './errors.js';
@@ -25,13 +24,17 @@ interface Waiter {
  *
  * The descriptor stays open while any LockFile object on the path is open, and is closed
  * once the last one is closed and nobody holds or waits on the lock.
+ *
+ * Opening, closing and the 64-byte token I/O are synchronous calls on the raw descriptor: each
+ * takes microseconds on a local lock file, where a thread-pool round trip costs much more (a
+ * short command does a dozen of them).
  */
 export class SharedLock {
   readonly path: string;
-  #handle: FileHandle;
+  #fd: number;
   #writable: boolean;
   /** A read-write descriptor waiting to replace a read-only one once the lock is idle. */
-  #pendingHandle: FileHandle | null = null;
+  #pendingFd: number | null = null;
   #users = 0;
   #closed = false;
 
@@ -43,14 +46,14 @@ export class SharedLock {
   #readOfd: Promise<void> | null = null;
   #readOfdHeld = false;
 
-  private constructor(path: string, handle: FileHandle, writable: boolean) {
+  private constructor(path: string, fd: number, writable: boolean) {
     this.path = path;
-    this.#handle = handle;
+    this.#fd = fd;
     this.#writable = writable;
   }
 
   static async create(path: string, writable: boolean): Promise<SharedLock> {
-    return new SharedLock(path, await openLockFile(path, writable), writable);
+    return new SharedLock(path, openLockFile(path, writable), writable);
   }
 
   get closed(): boolean {
@@ -58,7 +61,7 @@ export class SharedLock {
   }
 
   get writable(): boolean {
-    return this.#writable || this.#pendingHandle !== null;
+    return this.#writable || this.#pendingFd !== null;
   }
 
   addUser(): void {
@@ -72,12 +75,12 @@ export class SharedLock {
   }
 
   /** Take a read-write descriptor in place of a read-only one, at the next idle moment. */
-  adoptWritableHandle(handle: FileHandle): void {
-    if (this.#writable || this.#pendingHandle) {
-      void handle.close().catch(() => {});
+  adoptWritableFd(fd: number): void {
+    if (this.#writable || this.#pendingFd !== null) {
+      closeQuietly(fd);
       return;
     }
-    this.#pendingHandle = handle;
+    this.#pendingFd = fd;
     this.#onIdle();
   }
 
@@ -88,7 +91,7 @@ export class SharedLock {
   async acquire(kind: LockKind, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortError(this.path, signal);
     await this.#enter(kind, signal);
-    const ofd = kind === 'r' ? this.#groupReadOfd() : ofdTakeLock(this.#handle.fd, 'w');
+    const ofd = kind === 'r' ? this.#groupReadOfd() : ofdTakeLock(this.#fd, 'w');
     if (!signal) {
       try {
         await ofd;
@@ -127,7 +130,7 @@ export class SharedLock {
     }
     let acquired = false;
     try {
-      acquired = ofdTryLockSync(this.#handle.fd, kind);
+      acquired = ofdTryLockSync(this.#fd, kind);
     } finally {
       if (acquired) {
         if (kind === 'r') {
@@ -163,7 +166,7 @@ export class SharedLock {
   /** pread up to 64 bytes at offset 0 through the lock's own descriptor. */
   async readToken(): Promise<Buffer> {
     const buf = Buffer.alloc(TOKEN_SIZE);
-    const { bytesRead } = await this.#handle.read(buf, 0, TOKEN_SIZE, 0);
+    const bytesRead = readSync(this.#fd, buf, 0, TOKEN_SIZE, 0);
     return buf.subarray(0, bytesRead);
   }
 
@@ -171,7 +174,7 @@ export class SharedLock {
   async writeToken(token: Buffer): Promise<void> {
     let done = 0;
     while (done < TOKEN_SIZE) {
-      const { bytesWritten } = await this.#handle.write(token, done, TOKEN_SIZE - done, done);
+      const bytesWritten = writeSync(this.#fd, token, done, TOKEN_SIZE - done, done);
       if (bytesWritten <= 0) throw new LockFileError('ERR_LOCK_SHORT_WRITE', this.path, 'short write of the lock token');
       done += bytesWritten;
     }
@@ -226,7 +229,7 @@ export class SharedLock {
   }
 
   #groupReadOfd(): Promise<void> {
-    this.#readOfd ??= ofdTakeLock(this.#handle.fd, 'r').then(() => {
+    this.#readOfd ??= ofdTakeLock(this.#fd, 'r').then(() => {
       this.#readOfdHeld = true;
     });
     return this.#readOfd;
@@ -240,7 +243,7 @@ export class SharedLock {
     }
     try {
       // F_OFD_SETLK to unlock never blocks: done in place, no thread-pool round trip.
-      ofdUnlockSync(this.#handle.fd);
+      ofdUnlockSync(this.#fd);
     } finally {
       if (kind === 'r') {
         this.#readOfd = null;
@@ -257,17 +260,17 @@ export class SharedLock {
   /** Work that must wait until nobody holds the lock: swapping in a writable descriptor, closing. */
   #onIdle(): void {
     if (this.#readers > 0 || this.#writer || this.#transition || this.#closed) return;
-    if (this.#pendingHandle) {
-      const old = this.#handle;
-      this.#handle = this.#pendingHandle;
-      this.#pendingHandle = null;
+    if (this.#pendingFd !== null) {
+      const old = this.#fd;
+      this.#fd = this.#pendingFd;
+      this.#pendingFd = null;
       this.#writable = true;
-      void old.close().catch(() => {});
+      closeQuietly(old);
     }
     if (this.#users === 0 && this.#queue.length === 0) {
       this.#closed = true;
       if (registry.get(this.path) === this.#entry) registry.delete(this.path);
-      void this.#handle.close().catch(() => {});
+      closeQuietly(this.#fd);
     }
   }
 
@@ -300,7 +303,7 @@ export async function openShared(path: string, writable: boolean): Promise<Share
     shared.addUser();
     if (writable && !shared.writable) {
       try {
-        shared.adoptWritableHandle(await openLockFile(path, true));
+        shared.adoptWritableFd(openLockFile(path, true));
       } catch (err) {
         shared.removeUser();
         throw err;
@@ -310,25 +313,33 @@ export async function openShared(path: string, writable: boolean): Promise<Share
   }
 }
 
-async function openLockFile(path: string, writable: boolean): Promise<FileHandle> {
+function openLockFile(path: string, writable: boolean): number {
   // Node opens every descriptor with O_CLOEXEC; O_CREAT without O_TRUNC never empties the token.
   const flags = (writable ? constants.O_RDWR : constants.O_RDONLY) | constants.O_CREAT;
   try {
-    return await open(path, flags, 0o644);
+    return openSync(path, flags, 0o644);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if ((code === 'ENOENT' || code === 'ENOTDIR') && !(await isDirectory(dirname(path)))) {
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !isDirectory(dirname(path))) {
       throw new LockFileError('ERR_LOCK_DIR_MISSING', path, 'the folder of the lock file does not exist', { cause: err });
     }
     throw err;
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+function isDirectory(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already gone: nothing to release
   }
 }
 

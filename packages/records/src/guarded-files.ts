@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { promises as fs } from 'node:fs';
+import { statSync } from 'node:fs';
 import { LockFile } from '@cs/lockfile';
 import { ReadOnlyStoreError, RecordsError } from './errors.js';
 import { RWMutex } from './rw-mutex.js';
@@ -155,11 +155,8 @@ export class GuardedFiles {
   }
 }
 
+/** A synchronous stat: asked at every lock taking, where a thread-pool round trip costs far more. */
 async function mtimeOf(file: string): Promise<bigint | null> {
-  try {
-    return (await fs.stat(file, { bigint: true })).mtimeNs;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+  return st === undefined ? null : st.mtimeNs;
 }
