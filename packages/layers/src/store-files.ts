@@ -9,7 +9,7 @@ export interface LoadedLayers {
   layers: StoredLayer[];
   /** Per record file: its mtime (ns) when read, null when it did not exist. */
   mtimes: Map<string, bigint | null>;
-  /** Per record file: the text its records encode to now, so a save can skip unchanged files. */
+  /** Per record file: its text as read ('[]' when missing), so a save can skip unchanged files. */
   texts: Map<string, string>;
 }
 
@@ -76,8 +76,10 @@ export async function loadLayerFiles(paths: LayerStorePaths): Promise<LoadedLaye
       kept.push(layer);
     }
     layers.push(...kept);
-    // A missing file counts as empty: it is only created once it has records.
-    texts.set(file, encodeAll(kept));
+    // The baseline a save compares with: the bytes as read (no encoding at load time; a file
+    // another writer formatted differently is rewritten once). A missing file counts as empty,
+    // so it is only created once it has records.
+    texts.set(file, got ? got.bytes.toString('utf8') : '[]');
   }
   return { layers, mtimes, texts };
 }
