@@ -57,17 +57,20 @@ async function killMidPut(graphRoot: string, runRoot: string, driver: string): P
 
 const drivers = isRoot ? ['vfs', 'overlay'] : ['vfs'];
 
+/** Closes the driver, then removes the test root (Go's overlay driver leaves its home bind-mounted: unmounted first). */
+async function cleanupCrashRoot(root: string, driver: Driver | undefined): Promise<void> {
+  await driver?.cleanup().catch(() => {});
+  if (!root) return;
+  await execFileP('umount', ['-l', path.join(root, 'graph/overlay')]).catch(() => {});
+  await rm(root, { recursive: true, force: true });
+}
+
 describe.skipIf(!ready).each(drivers)('SIGKILL in the middle of putLayer of base.tar (%s)', (driverName) => {
   let root = '';
   let driver: Driver | undefined;
   afterEach(async () => {
-    await driver?.cleanup().catch(() => {});
+    await cleanupCrashRoot(root, driver);
     driver = undefined;
-    if (root) {
-      // Go's overlay driver leaves its home bind-mounted; unmount before removing.
-      await execFileP('umount', ['-l', path.join(root, 'graph/overlay')]).catch(() => {});
-      await rm(root, { recursive: true, force: true });
-    }
   });
 
   async function goLayers(graphRoot: string, runRoot: string): Promise<unknown[]> {
@@ -112,5 +115,69 @@ describe.skipIf(!ready).each(drivers)('SIGKILL in the middle of putLayer of base
     const store = await LayerStore.open({ driver, graphRoot, runRoot });
     expect(await store.layers()).toEqual([]);
     await store.close();
+  });
+});
+
+const deleteFixture = fileURLToPath(new URL('./fixtures/delete-layer.mjs', import.meta.url));
+
+/** Deletes base.tar's layer in a child and SIGKILLs it while the staged copy is being removed (lock released). */
+async function killMidCleanup(graphRoot: string, runRoot: string, driver: string): Promise<{ id: string; tempDir: string }> {
+  const child = spawn(process.execPath, [deleteFixture, graphRoot, runRoot, driver, path.join(BENCH_DATA, 'base.tar')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const tempdirs = path.join(graphRoot, driver, 'tempdirs');
+  const deadline = Date.now() + 60_000;
+  try {
+    while (!/ready [0-9a-f]{64}/.test(output)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the import never finished: ${output}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const id = /ready ([0-9a-f]{64})/.exec(output)![1]!;
+    child.stdin.write('go\n');
+    for (;;) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no staged deletion was seen: ${output}`);
+      const names = await readdir(tempdirs).catch(() => [] as string[]);
+      const tempDir = names.find((n) => n.startsWith('temp-dir-'));
+      // The record is gone (saved before layers.lock is released): the removal of the staged copy runs now.
+      const recorded = await readFile(path.join(graphRoot, `${driver}-layers/layers.json`), 'utf8').catch(() => '');
+      if (tempDir !== undefined && !recorded.includes(id)) {
+        child.kill('SIGKILL');
+        await exited;
+        return { id, tempDir: path.join(tempdirs, tempDir) };
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+describe.skipIf(!ready || !isRoot).each(drivers)('SIGKILL while a staged layer deletion is removed (%s)', (driverName) => {
+  let root = '';
+  let driver: Driver | undefined;
+  afterEach(async () => {
+    await cleanupCrashRoot(root, driver);
+    driver = undefined;
+  });
+
+  it('Go 1.43 reads the store meanwhile; our next writer removes the leftovers', { timeout: 120_000 }, async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'cs-layers-staged-crash-'));
+    const graphRoot = path.join(root, 'graph');
+    const runRoot = path.join(root, 'run');
+    const { id, tempDir } = await killMidCleanup(graphRoot, runRoot, driverName);
+    expect(existsSync(tempDir)).toBe(true); // the dead owner's staged copy (partly removed)
+    const go = (...args: string[]) =>
+      execFileP(GO_CLI, ['--graph', graphRoot, '--run', runRoot, '--storage-driver', driverName, ...args]).then((r) => r.stdout);
+    expect(JSON.parse(await go('layers', '--json')) ?? []).toEqual([]);
+    const created = (await go('create-layer')).trim();
+    expect(created).toMatch(/^[0-9a-f]{64}$/);
+    driver = await openDriver(driverName, { graphRoot, runRoot });
+    const store = await LayerStore.open({ driver, graphRoot, runRoot });
+    expect((await store.layers()).map((l) => l.id)).toEqual([created]);
+    await store.close();
+    expect(await readdir(path.join(graphRoot, driverName, 'tempdirs'))).toEqual([]);
+    expect(existsSync(path.join(graphRoot, driverName === 'vfs' ? 'vfs/dir' : 'overlay', id))).toBe(false);
   });
 });
