@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decompressAs, peekHead } from './decompress.js';
 import type { Compression } from './detect.js';
+import { type HashedStream, type InputHasher, PLAIN, RAW } from './input-hasher.js';
 
 /** What the layer record keeps about the input stream (layer-diff.md §1.4). */
 export interface InputDigests {
@@ -18,55 +18,60 @@ export interface DecodedInput {
   /** The uncompressed tar stream. */
   plain: AsyncIterable<Uint8Array>;
   /** The digests and sizes, once `plain` was read to its end. */
-  digests(): InputDigests;
-  /** Stops the decompressor (after a failure downstream). */
+  digests(): Promise<InputDigests>;
+  /** Stops the decompressor and the hashing (after a failure downstream). */
   destroy(): void;
 }
 
-async function* tap(src: AsyncIterable<Uint8Array>, onChunk: (c: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+async function* tap(src: AsyncIterable<Uint8Array>, hasher: InputHasher, stream: HashedStream, count: { bytes: number }): AsyncGenerator<Uint8Array> {
   for await (const c of src) {
-    onChunk(c);
+    count.bytes += c.byteLength;
+    const wait = hasher.update(stream, c);
+    if (wait !== undefined) await wait;
     yield c;
   }
 }
 
+/**
+ * Output of a decompressor buffered ahead of the apply: the decompressor (zlib on libuv's pool, or
+ * a child process) keeps running while the applying thread works through what it produced.
+ */
+const DECOMPRESSED_AHEAD = 8 << 20;
+
 /** Detects the compression of `input` and decompresses it, hashing the raw and the plain bytes as they pass. */
-export async function decodeInput(input: AsyncIterable<Uint8Array>): Promise<DecodedInput> {
-  const rawHash = createHash('sha256');
-  let rawSize = 0;
-  const { rest, compression } = await peekHead(
-    tap(input, (c) => {
-      rawHash.update(c);
-      rawSize += c.byteLength;
-    }),
-  );
+export async function decodeInput(input: AsyncIterable<Uint8Array>, hasher: InputHasher): Promise<DecodedInput> {
+  const raw = { bytes: 0 };
+  const { rest, compression } = await peekHead(tap(input, hasher, RAW, raw));
   if (compression === 'none') {
     return {
       compression,
       plain: rest,
-      digests() {
-        const digest = `sha256:${rawHash.digest('hex')}`;
-        return { compression, compressedDigest: digest, compressedSize: rawSize, uncompressedDigest: digest, uncompressedSize: rawSize };
+      async digests() {
+        const [hex] = await hasher.digests();
+        const digest = `sha256:${hex}`;
+        return { compression, compressedDigest: digest, compressedSize: raw.bytes, uncompressedDigest: digest, uncompressedSize: raw.bytes };
       },
-      destroy: () => undefined,
+      destroy: () => hasher.close(),
     };
   }
-  const stream: Readable = decompressAs(compression, rest);
-  const plainHash = createHash('sha256');
-  let plainSize = 0;
+  const stream: Readable = decompressAs(compression, rest, DECOMPRESSED_AHEAD);
+  const plain = { bytes: 0 };
   return {
     compression,
-    plain: tap(stream, (c) => {
-      plainHash.update(c);
-      plainSize += c.byteLength;
-    }),
-    digests: () => ({
-      compression,
-      compressedDigest: `sha256:${rawHash.digest('hex')}`,
-      compressedSize: rawSize,
-      uncompressedDigest: `sha256:${plainHash.digest('hex')}`,
-      uncompressedSize: plainSize,
-    }),
-    destroy: () => stream.destroy(),
+    plain: tap(stream, hasher, PLAIN, plain),
+    async digests() {
+      const [rawHex, plainHex] = await hasher.digests();
+      return {
+        compression,
+        compressedDigest: `sha256:${rawHex}`,
+        compressedSize: raw.bytes,
+        uncompressedDigest: `sha256:${plainHex}`,
+        uncompressedSize: plain.bytes,
+      };
+    },
+    destroy: () => {
+      stream.destroy();
+      hasher.close();
+    },
   };
 }

@@ -89,8 +89,8 @@ function pipeInto(src: AsyncIterable<Uint8Array>, dst: NodeJS.WritableStream & {
 }
 
 /** gzip through node:zlib: members are concatenated; anything else after the last one is an error (§1.2). */
-function gunzipStream(src: AsyncIterable<Uint8Array>): Readable {
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+function gunzipStream(src: AsyncIterable<Uint8Array>, ahead: number): Readable {
+  const out = new PassThrough({ highWaterMark: ahead });
   const gz = createGunzip({ chunkSize: 128 * 1024 });
   let failed = false;
   const fail = (e: Error): void => {
@@ -116,8 +116,8 @@ function gunzipStream(src: AsyncIterable<Uint8Array>): Readable {
   return out;
 }
 
-function toolStream(kind: 'bzip2' | 'xz' | 'zstd', src: AsyncIterable<Uint8Array>): Readable {
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+function toolStream(kind: 'bzip2' | 'xz' | 'zstd', src: AsyncIterable<Uint8Array>, ahead: number): Readable {
+  const out = new PassThrough({ highWaterMark: ahead });
   (async () => {
     const bin = await findTool(TOOLS[kind].bin);
     if (bin === undefined) {
@@ -168,17 +168,20 @@ function toolStream(kind: 'bzip2' | 'xz' | 'zstd', src: AsyncIterable<Uint8Array
   return out;
 }
 
-/** A decompressing stream for an already-detected compression. */
-export function decompressAs(compression: Compression, src: AsyncIterable<Uint8Array>): Readable {
+/**
+ * A decompressing stream for an already-detected compression; up to `ahead` bytes of output are
+ * buffered before the decompressor waits for the reader.
+ */
+export function decompressAs(compression: Compression, src: AsyncIterable<Uint8Array>, ahead = 256 * 1024): Readable {
   switch (compression) {
     case 'none':
       return Readable.from(src, { objectMode: false });
     case 'gzip':
-      return gunzipStream(src);
+      return gunzipStream(src, ahead);
     case 'bzip2':
     case 'xz':
     case 'zstd':
-      return toolStream(compression, src);
+      return toolStream(compression, src, ahead);
     default:
       throw new ArchiveError('ERR_ARCHIVE_UNSUPPORTED_COMPRESSION', `unsupported compression ${String(compression)}`);
   }

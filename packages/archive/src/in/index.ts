@@ -5,6 +5,6 @@ export { Crc64, crc64 } from '../common/crc64.js';
 export { type Compression, detectCompression, compressionCode } from './detect.js';
 export { decompress, canDecompress } from './decompress.js';
 export type { ApplyOptions, ApplyResult } from './apply-options.js';
-export { applyTar } from './apply-worker.js';
+export { applyTar } from './apply.js';
 export { readTarSplit, type TarSplitRecord } from './tar-split-reader.js';
 export { assembleFromTarSplit } from './tar-split-worker.js';

@@ -13,7 +13,7 @@ const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
 
-describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first (and as root): the apply worker loads from dist/'))('applyTar on its worker thread (dist)', () => {
+describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first (and as root): the worker threads load from dist/'))('the built package: apply (digests on a worker thread) and replay (on a worker thread)', () => {
   it('applies, digests and records the tar-split like the in-process path', async () => {
     const mod = (await import(DIST)) as typeof import('../../src/index.js');
     const t = tar(dir('d'), file('d/f', 'x'.repeat(70000), { uid: 3 }), file('g', 'y'));
@@ -26,7 +26,7 @@ describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first
     expect(Buffer.concat(parts).equals(t)).toBe(true);
   });
 
-  it('brings typed errors back from the worker', async () => {
+  it('keeps errors typed', async () => {
     const mod = (await import(DIST)) as typeof import('../../src/index.js');
     const t = tar(file('a', 'x'), file('a', 'y'));
     const err = await mod.applyTar(await dirs.make(), chunked(t, 512), { whiteouts: 'overlay' }).catch((e: unknown) => e);
@@ -36,7 +36,7 @@ describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first
     expect(fsErr).toMatchObject({ code: 'ENOTDIR' });
   });
 
-  it('stops reading the input when the worker fails, and honours an abort signal', async () => {
+  it('stops reading the input when the apply fails, and honours an abort signal', async () => {
     const mod = (await import(DIST)) as typeof import('../../src/index.js');
     let pulled = 0;
     async function* endless(): AsyncGenerator<Buffer> {
@@ -87,7 +87,7 @@ describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first
       for await (const _ of mod.assembleFromTarSplit(r.tarSplit!, [d])) void _;
     })()).rejects.toMatchObject({ code: 'ENOENT' });
   });
-  it('decompresses beside the worker: gzip digests, sizes and tree as in-process; decompression errors stay typed', async () => {
+  it('gzip: digests, sizes, tree and tar-split as in-process; decompression errors stay typed', async () => {
     const mod = (await import(DIST)) as typeof import('../../src/index.js');
     const members = [dir('d')];
     for (let i = 0; i < 200; i++) members.push(file(`d/f${i}`, String(i).repeat(1000 + i * 50)));
@@ -108,7 +108,7 @@ describe.skipIf(skipNote(existsSync(DIST) && isRoot, 'run `pnpm run build` first
     await expect(mod.applyTar(await dirs.make(), chunked(junk, 4096), { whiteouts: 'overlay' })).rejects.toMatchObject({ code: 'ERR_ARCHIVE_CORRUPT_COMPRESSED' });
   });
 
-  it('a tar error before a decompression error wins, as in Go (stream order, whichever thread sees it first)', async () => {
+  it('a tar error before a decompression error wins, as in Go (stream order)', async () => {
     const mod = (await import(DIST)) as typeof import('../../src/index.js');
     const t = tar(file('a', 'x'), file('a', 'y'), file('big', 'z'.repeat(4 << 20)));
     const gz = gzipSync(t);
