@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { chainValue, runInChain } from '@cs/lockfile';
 
 export type LockMode = 'r' | 'w';
 
@@ -12,11 +12,11 @@ export interface StoreLock {
 /**
  * Re-entrant holding of one store's lock across an async call chain. An operation that runs
  * inside `withWriteLock` (for example a Store deleting a layer after checking images) must not
- * take the lock again: the context travels with the async call chain (AsyncLocalStorage), so
- * nested calls see that the lock is already theirs. Calls from unrelated chains still queue up.
+ * take the lock again: the context travels with the async call chain (@cs/lockfile's
+ * runInChain, through promise chains), so nested calls see that the lock is already theirs.
+ * Calls from unrelated chains still queue up.
  */
 export class LockScope {
-  readonly #als = new AsyncLocalStorage<LockMode>();
   readonly #local = new LocalRWMutex();
   #refreshing: Promise<unknown> = Promise.resolve();
 
@@ -24,7 +24,7 @@ export class LockScope {
 
   /** The mode this async chain already holds, if any. */
   held(): LockMode | undefined {
-    return this.#als.getStore();
+    return chainValue<LockMode>(this);
   }
 
   /**
@@ -37,7 +37,7 @@ export class LockScope {
     if (held === 'r') throw new Error('cannot take the layer store write lock while holding its read lock');
     const release = await this.acquire(mode, onAcquired);
     try {
-      return await this.#als.run(mode, fn);
+      return await runInChain(this, mode, fn);
     } finally {
       await release();
     }
@@ -56,7 +56,7 @@ export class LockScope {
       await this.#take(mode);
       let outcome: 'ok' | 'upgrade';
       try {
-        outcome = await this.#serialized(() => this.#als.run(mode, () => onAcquired(mode)));
+        outcome = await this.#serialized(() => runInChain(this, mode, () => onAcquired(mode)));
       } catch (err) {
         await this.#release(mode);
         throw err;
@@ -74,7 +74,7 @@ export class LockScope {
       await this.#release(mode);
       await this.#take('w');
       try {
-        await this.#als.run('w', () => onAcquired('w'));
+        await runInChain(this, 'w', () => onAcquired('w'));
       } finally {
         await this.#release('w');
       }
@@ -112,7 +112,7 @@ export class LockScope {
 
   /** Runs `fn` as if the lock were held in `mode` (used while acquire()'s caller holds it). */
   within<T>(mode: LockMode, fn: () => T): T {
-    return this.#als.run(mode, fn);
+    return runInChain(this, mode, fn);
   }
 }
 

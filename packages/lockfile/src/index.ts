@@ -2,3 +2,4 @@ export { LockFile, type LockFileOpenOptions, type LockWaitOptions, type LastWrit
 export { type LockKind } from './shared-lock.js';
 export { LockFileError } from './errors.js';
 export { TOKEN_SIZE, describeToken } from './token.js';
+export { chainValue, runInChain } from './chain-context.js';

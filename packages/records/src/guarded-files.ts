@@ -1,6 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { statSync } from 'node:fs';
-import { LockFile } from '@cs/lockfile';
+import { chainValue, LockFile, runInChain } from '@cs/lockfile';
 import { ReadOnlyStoreError, RecordsError } from './errors.js';
 import { RWMutex } from './rw-mutex.js';
 
@@ -25,9 +24,6 @@ export interface GuardedFilesOptions {
  * watched file's mtime changed. Saves write the token first, then the files (HEAD order,
  * §3.4), all under the write lock.
  */
-/** Which GuardedFiles the current async call chain holds, and how (to make nesting safe). */
-const held = new AsyncLocalStorage<ReadonlyMap<GuardedFiles, 'r' | 'w'>>();
-
 export class GuardedFiles {
   private loaded = false;
   private readonly mtimes = new Map<string, bigint | null>();
@@ -115,14 +111,13 @@ export class GuardedFiles {
     }
   }
 
+  /** How the current async call chain holds this object, if it does (to make nesting safe). */
   private heldHere(): 'r' | 'w' | undefined {
-    return held.getStore()?.get(this);
+    return chainValue<'r' | 'w'>(this);
   }
 
   private runHolding<R>(mode: 'r' | 'w', fn: () => Promise<R> | R): Promise<R> | R {
-    const next = new Map(held.getStore() ?? []);
-    next.set(this, mode);
-    return held.run(next, fn);
+    return runInChain(this, mode, fn);
   }
 
   /** Forget the in-memory copy; the next access reloads. */
