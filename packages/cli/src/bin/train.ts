@@ -43,6 +43,10 @@ const PHASES: Record<'setup' | CacheGroup, (step: Step, dir: string) => Promise<
     await step('create-image', '--id', IMAGE, UPPER);
     await step('create-container', '--id', CONTAINER, IMAGE);
   },
+  async layers(step) {
+    await step('layers');
+    await step('layers', '--json');
+  },
   async list(step) {
     for (const what of ['layers', 'images', 'containers']) {
       await step(what);
