@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -154,7 +153,8 @@ function toolStream(kind: 'bzip2' | 'xz' | 'zstd', src: AsyncIterable<Uint8Array
       );
     }
     // Runs with the caller's cwd and environment, never inside the layer (CVE-2014-9357 lesson).
-    const child = spawn(bin, TOOLS[kind].args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // node:child_process only for these formats (loaded on first use)
+    const child = process.getBuiltinModule('node:child_process').spawn(bin, TOOLS[kind].args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => {

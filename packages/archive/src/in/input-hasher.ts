@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 /** The two digested streams of an input: as read (raw) and decompressed (plain). */
@@ -18,7 +17,8 @@ export interface InputHasher {
 
 /** The calling thread hashes (CS_ARCHIVE_APPLY_IN_PROCESS=1, or where no worker can start). */
 class HereHasher implements InputHasher {
-  private readonly hashes = [createHash('sha256'), createHash('sha256')];
+  // node:crypto only here: the applying thread does not load it otherwise (OpenSSL's start-up is not free)
+  private readonly hashes = [0, 1].map(() => process.getBuiltinModule('node:crypto').createHash('sha256'));
   update(stream: HashedStream, chunk: Uint8Array): undefined {
     this.hashes[stream]!.update(chunk);
     return undefined;
