@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MNT, umount2 } from '@cs/sys';
 import { run } from '../main.js';
@@ -92,12 +92,19 @@ async function fill(root: string, files: string[]): Promise<void> {
   }
 }
 
-function drivers(): string[] {
-  return process.getuid?.() === 0 ? ['vfs', 'overlay'] : ['vfs'];
+/** vfs always; overlay as root, unless the setup phase found it unusable here (OVERLAY_SKIPPED). */
+function drivers(dir: string): string[] {
+  if (process.getuid?.() !== 0 || existsSync(path.join(dir, OVERLAY_SKIPPED))) return ['vfs'];
+  return ['vfs', 'overlay'];
 }
 
+/** Marks a scratch directory whose overlay setup failed (no overlay, an unsuitable backing file system, …). */
+const OVERLAY_SKIPPED = 'overlay-skipped';
+
 export async function train(phase: string, dir: string): Promise<void> {
-  for (const driver of drivers()) {
+  // Cleanup also takes down what a failed overlay setup may have left mounted.
+  const list = phase === 'cleanup' && process.getuid?.() === 0 ? ['vfs', 'overlay'] : drivers(dir);
+  for (const driver of list) {
     const graph = path.join(dir, driver, 'root');
     const store = ['--graph', graph, '--run', path.join(dir, driver, 'run'), '--storage-driver', driver];
     if (phase === 'cleanup') {
@@ -114,6 +121,16 @@ export async function train(phase: string, dir: string): Promise<void> {
     };
     const fn = PHASES[phase as keyof typeof PHASES];
     if (fn === undefined) throw new Error(`unknown training phase ${phase}`);
+    if (phase === 'setup' && driver === 'overlay') {
+      // Overlay is trained where it works; the caches then just lack its code.
+      try {
+        await fn(step, path.join(dir, driver));
+      } catch (err) {
+        process.stderr.write(`code cache training: overlay skipped (${(err as Error).message})\n`);
+        writeFileSync(path.join(dir, OVERLAY_SKIPPED), '');
+      }
+      continue;
+    }
     await fn(step, path.join(dir, driver));
   }
 }
