@@ -138,5 +138,10 @@ class WorkerHasher implements InputHasher {
 }
 
 export function inputHasher(): InputHasher {
-  return process.env.CS_ARCHIVE_APPLY_IN_PROCESS === '1' ? new HereHasher() : new WorkerHasher();
+  if (process.env.CS_ARCHIVE_APPLY_IN_PROCESS === '1') return new HereHasher();
+  try {
+    return new WorkerHasher();
+  } catch {
+    return new HereHasher(); // no thread to be had (resource limits): hash here, slower but correct
+  }
 }
