@@ -7,6 +7,7 @@ import { cleanComponents, goCleanKey } from '../common/paths.js';
 import type { ApplyOptions } from './apply-options.js';
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_WRONLY, errCode } from './fsx.js';
 import { copyUpFromLower } from './lower.js';
+import { removeTree } from './remove-tree.js';
 import { dirTimes, putFileTimes, xattrsToSet } from './metadata.js';
 import { inUserNamespace } from './userns.js';
 import { type Root, joinKey, unsafe } from './root.js';
@@ -30,6 +31,11 @@ function startsWith(b: Buffer, p: Buffer): boolean {
   if (b.length < p.length) return false;
   for (let i = 0; i < p.length; i++) if (b[i] !== p[i]) return false;
   return true;
+}
+
+/** A dirent whose type the file system did not say (DT_UNKNOWN): lstat it. */
+function unknownType(d: fs.Dirent<Buffer>): boolean {
+  return !(d.isFile() || d.isDirectory() || d.isSymbolicLink() || d.isCharacterDevice() || d.isBlockDevice() || d.isFIFO() || d.isSocket());
 }
 
 function isBadWhiteoutTarget(t: Buffer): boolean {
@@ -234,7 +240,7 @@ export class Applier {
   private remove(at: At, st: fs.Stats): void {
     this.dirty = true;
     if (st.isDirectory()) {
-      fs.rmSync(this.path(at), { recursive: true, force: true });
+      removeTree(at.dfd, at.name);
       this.root.dropCache();
     } else {
       sys.unlinkatSync(at.dfd, at.name, 0);
@@ -459,17 +465,17 @@ export class Applier {
   }
 
   private opaqueWalk(dfd: number, dirKey: string): void {
-    const names = fs.readdirSync(this.root.at(dfd, DOT), { encoding: 'buffer' });
+    const entries = fs.readdirSync(this.root.at(dfd, DOT), { withFileTypes: true, encoding: 'buffer' });
     let removed = false;
-    for (const name of names) {
+    for (const d of entries) {
+      const name = d.name;
       const key = dirKey === '' ? name.toString('latin1') : `${dirKey}/${name.toString('latin1')}`;
-      const p = this.root.at(dfd, name);
       if (!this.unpacked.has(key)) {
-        fs.rmSync(p, { recursive: true, force: true });
+        removeTree(dfd, name);
         removed = true;
         continue;
       }
-      if (fs.lstatSync(p).isDirectory()) {
+      if (d.isDirectory() || (unknownType(d) && fs.lstatSync(this.root.at(dfd, name)).isDirectory())) {
         const cfd = sys.openat2Sync(dfd, name, { flags: O_PATH | O_DIRECTORY | O_NOFOLLOW });
         try {
           this.opaqueWalk(cfd, key);
@@ -547,7 +553,7 @@ export class Applier {
       this.root.collect();
     }
     if (this.plnkDir !== undefined) {
-      fs.rmSync(this.root.at(this.root.fd, this.plnkDir.name), { recursive: true, force: true });
+      removeTree(this.root.fd, this.plnkDir.name);
       this.root.dropCache();
     }
   }
