@@ -9,6 +9,9 @@ import { O_DIRECTORY, O_NOFOLLOW, O_PATH, errCode } from './fsx.js';
  * stats each entry and resolves its full path, which made whiteouts of big directories slow.
  */
 export function removeTree(dfd: number, name: Buffer): void {
+  if (name.length === 0 || name.includes(0x2f) || (name[0] === 0x2e && (name.length === 1 || (name.length === 2 && name[1] === 0x2e)))) {
+    throw Object.assign(new Error(`EINVAL: not one entry of the directory: ${JSON.stringify(name.toString('utf8'))}`), { code: 'EINVAL' });
+  }
   try {
     sys.unlinkatSync(dfd, name, 0);
     return;

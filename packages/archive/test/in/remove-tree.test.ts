@@ -36,6 +36,18 @@ describe('removeTree (whiteouts, replaced directories)', () => {
     expect(readFileSync(join(outside, 'keep'), 'utf8')).toBe('outside');
   });
 
+  it('takes one entry of the directory only (never ".", "..", a path or nothing)', async () => {
+    const root = await dirs.make();
+    mkdirSync(join(root, 'sub'));
+    const fd = openSync(join(root, 'sub'), O_PATH | 0o200000);
+    try {
+      for (const n of ['.', '..', 'a/b', '']) expect(() => removeTree(fd, Buffer.from(n))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    } finally {
+      closeSync(fd);
+    }
+    expect(lstatSync(join(root, 'sub')).isDirectory()).toBe(true);
+  });
+
   it('reports what it cannot remove', async () => {
     const root = await dirs.make();
     const fd = openSync(root, O_PATH | 0o200000);
