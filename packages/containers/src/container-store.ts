@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
   RecordStore,
@@ -102,10 +102,7 @@ export class ContainerStore extends RecordStore<ContainerRecord, Container, Cont
   protected async readRecords(): Promise<ContainerRecord[]> {
     const stable = await readRecordArray(this.file, decodeContainer);
     const volatile = await readRecordArray(this.volatileFile, decodeContainer);
-    this.#volatileFileSeen = await fs.stat(this.volatileFile).then(
-      () => true,
-      () => false,
-    );
+    this.#volatileFileSeen = statsOk(this.volatileFile);
     const seen = new Set<string>();
     this.rejectDuplicateIDs(stable, this.file, seen);
     const records = [...stable];
@@ -195,5 +192,15 @@ class ContainerView extends RecordView<ContainerRecord, Container, ContainerInde
       gidMap: (opts.gidMap ?? []).map((m) => ({ ...m })),
       volatileFile: opts.volatileFile ?? (this.s().options as ContainerStoreOptions).transient ?? false,
     }));
+  }
+}
+
+/** One stat, inline (a thread-pool round trip costs more than the syscall); any error is "absent". */
+function statsOk(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch {
+    return false;
   }
 }

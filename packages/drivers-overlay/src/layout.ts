@@ -1,4 +1,5 @@
-import { chmod, chown, lstat, mkdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, chown, lstat, mkdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DriverError, isErrno, layerNotExist } from '@cs/drivers';
 import { generateLinkId } from './link-id.js';
@@ -36,9 +37,10 @@ export class LayerPaths {
   }
 }
 
+/** The link and lower files are tiny (at most a few KiB): read inline, not on the thread pool. */
 async function readOptional(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;
@@ -46,7 +48,7 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 export async function readLinkId(layer: LayerPaths): Promise<string> {
-  return (await readFile(layer.linkFile, 'utf8')).trim();
+  return readFileSync(layer.linkFile, 'utf8').trim();
 }
 
 /** The `lower` entries (`l/<LID>`, nearest ancestor first); empty for a base layer. */

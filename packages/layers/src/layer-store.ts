@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, Compression } from '@cs/archive';
@@ -154,7 +154,7 @@ export class LayerStore {
     const paths = layerStorePaths(layerDir, mountDir, { volatileDir: opts.volatileDir, imageLayerDir: opts.imageLayerDir });
     if (!readOnly) {
       for (const dir of [paths.layerDir, paths.mountDir!, path.dirname(paths.volatileLayersJSON), paths.imageLayerDir]) {
-        if (dir !== null) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+        if (dir !== null) mkdirSync(dir, { recursive: true, mode: 0o700 }); // cheap: inline, no thread-pool trip
       }
     }
     const lockPaths = paths.imageLayersLock === null ? [paths.layersLock] : [paths.layersLock, paths.imageLayersLock];

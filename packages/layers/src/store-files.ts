@@ -1,5 +1,5 @@
-import { promises as fs } from 'node:fs';
-import { CorruptFileError, atomicWriteFile, decodeRecordArray, encodeGoJSON } from '@cs/records';
+import { statSync } from 'node:fs';
+import { CorruptFileError, atomicWriteFile, decodeRecordArray, encodeGoJSON, readFileWithMtime } from '@cs/records';
 import { decodeLayer, encodeLayer, type StoredLayer } from './layer-codec.js';
 import { decodeMount, encodeMount, type MountRecord } from './mountpoints-codec.js';
 import { LAYER_LOCATIONS, locationFile, type LayerLocation, type LayerStorePaths } from './paths.js';
@@ -14,26 +14,14 @@ export interface LoadedLayers {
 }
 
 async function readWithMtime(file: string): Promise<{ bytes: Buffer; mtime: bigint } | null> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  try {
-    // fstat and read through one descriptor: the mtime belongs to exactly the bytes we read.
-    const st = await handle.stat({ bigint: true });
-    const bytes = await handle.readFile();
-    return { bytes, mtime: st.mtimeNs };
-  } finally {
-    await handle.close();
-  }
+  const got = await readFileWithMtime(file);
+  return got && { bytes: got.bytes, mtime: got.mtimeNs };
 }
 
+/** One stat, inline: a thread-pool round trip costs more than the syscall. */
 export async function mtimeOf(file: string): Promise<bigint | null> {
   try {
-    return (await fs.stat(file, { bigint: true })).mtimeNs;
+    return statSync(file, { bigint: true }).mtimeNs;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

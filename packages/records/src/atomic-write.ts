@@ -8,13 +8,18 @@ export interface AtomicWriteOptions {
   sync?: boolean;
 }
 
-/** `.tmp-<base><random decimal>` in the destination directory, like Go's os.CreateTemp(dir, ".tmp-"+base). */
+let tempCounter = 0;
+
+/**
+ * `.tmp-<base><decimal>` in the destination directory, like Go's os.CreateTemp(dir, ".tmp-"+base).
+ * The digits are pid + counter + clock (unique per process; 'wx' and the retry cover other
+ * processes), so no node:crypto load just for a name.
+ */
 async function createTemp(dest: string): Promise<{ tmpPath: string; handle: fs.FileHandle }> {
   const dir = path.dirname(dest);
   const base = path.basename(dest);
   for (let attempt = 0; ; attempt++) {
-    // node:crypto fetched on first use (cached by Node) rather than at start-up.
-    const tmpPath = path.join(dir, `.tmp-${base}${process.getBuiltinModule('node:crypto').randomInt(0, 2 ** 32)}`);
+    const tmpPath = path.join(dir, `.tmp-${base}${process.pid}${++tempCounter}${process.hrtime.bigint() % 1000000n}`);
     try {
       return { tmpPath, handle: await fs.open(tmpPath, 'wx', 0o600) };
     } catch (err) {

@@ -30,6 +30,7 @@ export { readIDMaps, idMapsToGo, type IDMap } from './id-map.js';
 export { bigDataFileName, bigDataPath } from './big-data-key.js';
 export { atomicWriteFile, atomicWriteStream, type AtomicWriteOptions } from './atomic-write.js';
 export { readRecordArray, decodeRecordArray, writeRecordArray } from './record-file.js';
+export { readFileWithMtime } from './read-small.js';
 export { GuardedFiles, type GuardedFilesOptions } from './guarded-files.js';
 export {
   DuplicateIDError,

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { readFileWithMtime } from './read-small.js';
 import { atomicWriteFile, type AtomicWriteOptions } from './atomic-write.js';
 import { CorruptFileError, RecordsError } from './errors.js';
 import { encodeGoJSON, type GoValue } from './json-encode.js';
@@ -11,14 +11,9 @@ import type { JSONValue } from './json-value.js';
  * never a silently shortened list (on-disk.md §2.7).
  */
 export async function readRecordArray<T>(file: string, decode: (value: JSONValue, where: string) => T): Promise<T[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return decodeRecordArray(file, bytes, decode);
+  const got = await readFileWithMtime(file);
+  if (got === null) return [];
+  return decodeRecordArray(file, got.bytes, decode);
 }
 
 /** The decoding half of readRecordArray, for callers that already hold the bytes. */

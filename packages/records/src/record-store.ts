@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { GenericValue } from './decode.js';
 import { CorruptFileError, ReadOnlyStoreError } from './errors.js';
@@ -64,8 +64,9 @@ export abstract class RecordStore<
   protected async init(): Promise<this> {
     const lockDir = path.resolve(this.options.lockDir ?? this.dir);
     if (!this.readOnly) {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await fs.mkdir(lockDir, { recursive: true, mode: 0o700 });
+      // Cheap metadata syscalls: inline, as GuardedFiles does, rather than thread-pool round trips.
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      mkdirSync(lockDir, { recursive: true, mode: 0o700 });
     }
     this.#guard = await GuardedFiles.open({
       lockPath: path.join(lockDir, this.lockName),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { LockFile } from '@cs/lockfile';
 
 /**
@@ -16,7 +16,7 @@ export class GraphLock {
   }
 
   static async open(graphRoot: string): Promise<GraphLock> {
-    await fs.mkdir(graphRoot, { recursive: true, mode: 0o700 });
+    mkdirSync(graphRoot, { recursive: true, mode: 0o700 }); // one cheap syscall: inline, not a thread-pool trip
     return new GraphLock(await LockFile.open(path.join(graphRoot, 'storage.lock')));
   }
 

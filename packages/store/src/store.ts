@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DedupOptions, DedupResult, Driver, MountOpts } from '@cs/drivers';
@@ -81,7 +81,7 @@ export class Store {
   /** Opens (creating as needed) the store described by `opts`. */
   static async open(opts: StoreOptions): Promise<Store> {
     const resolved = resolveStoreOptions(opts);
-    await fs.mkdir(resolved.runRoot, { recursive: true, mode: 0o700 });
+    mkdirSync(resolved.runRoot, { recursive: true, mode: 0o700 }); // one cheap syscall: inline, not a thread-pool trip
     const graph = await GraphLock.open(resolved.graphRoot);
     let parts: DriverParts | undefined;
     try {
