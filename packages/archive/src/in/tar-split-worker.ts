@@ -9,7 +9,7 @@ import { assemble, checksumError, openMember, readTarSplit } from './tar-split-r
 import { type SerializedError, builtModuleURL, deserialize, serialize } from './worker-util.js';
 
 /**
- * Replay, like apply, runs on a worker thread when loaded from dist/: there it reads the
+ * Replay runs on a worker thread when loaded from dist/: there it reads the
  * layer's files with synchronous calls (tens of thousands of small files), and hands the
  * output back in ~1 MiB batches, at most CREDIT of them ahead of the consumer.
  */
