@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,8 +10,9 @@ import {
 import { isRoot, makeTempDir, removeDir, requireRoot, thrown } from './helpers.js';
 
 const O_PATH = 0o10000000;
-/** The built package, for the child process that runs as another user. */
+/** The built package, for the child process that runs as another user (copied where that user can read it). */
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const ADDON = fileURLToPath(new URL('../build/Release/cs_sys.node', import.meta.url));
 let dir: string;
 let dfd: number;
 beforeEach(async () => {
@@ -137,10 +138,20 @@ describe('fileCreateAtSync', () => {
   it('a failed chown is an error unless IGNORE_CHOWN_ERRORS (run as an unprivileged user)', (ctx) => {
     requireRoot(ctx); // to switch to "nobody" for the child
     chmodSync(dir, 0o777);
+    // the checkout may sit below a directory "nobody" cannot enter (/root): a world-readable copy
+    const pkg = join(dir, 'pkg');
+    mkdirSync(join(pkg, 'dist'), { recursive: true });
+    mkdirSync(join(pkg, 'build/Release'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"type":"module"}');
+    copyFileSync(DIST, join(pkg, 'dist/index.js'));
+    copyFileSync(ADDON, join(pkg, 'build/Release/cs_sys.node'));
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    chmodSync(work, 0o777);
     const script = `
       import { openSync } from 'node:fs';
-      import { FILE_ATTR, FILE_FLAG, fileAttrs, fileCreateAtSync } from ${JSON.stringify(DIST)};
-      const dfd = openSync(${JSON.stringify(dir)}, 'r');
+      import { FILE_ATTR, FILE_FLAG, fileAttrs, fileCreateAtSync } from ${JSON.stringify(join(pkg, 'dist/index.js'))};
+      const dfd = openSync(${JSON.stringify(work)}, 'r');
       const a = fileAttrs();
       a[FILE_ATTR.FLAGS] = FILE_FLAG.CHOWN; a[FILE_ATTR.MODE] = 0o600;
       let failed;
@@ -150,7 +161,7 @@ describe('fileCreateAtSync', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ failed: { code: 'EPERM', syscall: 'fchown', path: 'c' }, ignored: -1 });
-    expect(lstatSync(join(dir, 'd')).uid).toBe(65534);
+    expect(lstatSync(join(work, 'd')).uid).toBe(65534);
   });
 });
 
