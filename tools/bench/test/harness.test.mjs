@@ -92,6 +92,7 @@ test('cli end to end: startup section on vfs for both CLIs, plus hyperfine', { t
   if (process.geteuid?.() !== 0) return t.skip('needs root (run.sh stores)');
   if (!(await exists(join(root, 'packages/cli/dist/cli.js')))) return t.skip('packages/cli/dist/cli.js not built');
   if (!(await exists(join(data, 'base.tar')))) return t.skip(`no bench data in ${data} (CS_BENCH_DATA)`);
+  if (!(await exists(join(scripts, 'run.sh')))) return t.skip(`no run.sh in ${scripts} (CS_BENCH_SCRIPTS)`);
   if (!(await exists('/usr/bin/containers-storage'))) return t.skip('Go containers-storage not installed');
   if (!(await exists('/usr/bin/hyperfine'))) return t.skip('hyperfine not installed');
   await withTemp(async (dir) => {
