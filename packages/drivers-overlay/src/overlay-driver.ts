@@ -431,17 +431,21 @@ export class OverlayDriver implements Driver {
     if (!(await this.isParent(layer, parent))) return this.naive.applyDiff(id, parent, input, opts);
     // Algorithm B; with a mount program too: as root fuse-overlayfs reads the kernel whiteout format.
     const { applyTar } = await archive();
-    return applyTar(layer.diff, input, {
-      whiteouts: 'overlay',
+    return applyTar(layer.diff, input, { ...this.applyOptions(opts), lowerDirs: await this.lowerDiffDirs(layer) });
+  }
+
+  /** applyTar options shared by applyDiff and prepareStaged: overlay whiteouts and this driver's settings. */
+  private applyOptions(opts: ApplyDiffOpts) {
+    return {
+      whiteouts: 'overlay' as const,
       overlayXattrPrefix: this.xattrPrefix,
       uidMaps: opts.uidMaps,
       gidMaps: opts.gidMaps,
       ignoreChownErrors: this.options.ignoreChownErrors,
       forceMask: this.options.forceMask,
       recordTarSplit: opts.recordTarSplit,
-      lowerDirs: await this.lowerDiffDirs(layer),
       signal: opts.signal,
-    });
+    };
   }
 
   async layerFileDirs(id: string): Promise<string[]> {
@@ -462,16 +466,7 @@ export class OverlayDriver implements Driver {
     const target = await this.staging.create(this.options.forceMask);
     try {
       const { applyTar } = await archive();
-      const result = await applyTar(target, input, {
-        whiteouts: 'overlay',
-        overlayXattrPrefix: this.xattrPrefix,
-        uidMaps: opts.uidMaps,
-        gidMaps: opts.gidMaps,
-        ignoreChownErrors: this.options.ignoreChownErrors,
-        forceMask: this.options.forceMask,
-        recordTarSplit: opts.recordTarSplit,
-        signal: opts.signal,
-      });
+      const result = await applyTar(target, input, this.applyOptions(opts));
       return { target, result };
     } catch (err) {
       await this.staging.release(target);
