@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChangeKind } from '@cs/archive';
 import { findMount } from '@cs/drivers';
 import { LayerPaths, OverlayDriver } from '../src/index.js';
-import { exists, isRoot, makeTempRoot } from './helpers.js';
+import { exists, isRoot, makeTempRoot, openTestDriver } from './helpers.js';
 
 const FUSE = '/usr/bin/fuse-overlayfs';
 const haveFuse = (await exists(FUSE)) && (await exists('/dev/fuse'));
@@ -16,13 +16,7 @@ describe.skipIf(!haveFuse || !isRoot)('overlay with mount_program (fuse-overlayf
   let driver: OverlayDriver;
   beforeEach(async () => {
     root = await makeTempRoot();
-    driver = await OverlayDriver.open({
-      home: path.join(root.dir, 'g', 'overlay'),
-      runHome: path.join(root.dir, 'r', 'overlay'),
-      options: [`overlay.mount_program=${FUSE}`],
-      uidMaps: [],
-      gidMaps: [],
-    });
+    driver = await openTestDriver(root.dir, [`overlay.mount_program=${FUSE}`]);
   });
   afterEach(async () => {
     await driver.cleanup().catch(() => undefined);

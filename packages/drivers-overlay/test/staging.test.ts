@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriverError, type StagedLayer } from '@cs/drivers';
 import { ofdTryLock } from '@cs/sys';
 import { OverlayDriver } from '../src/index.js';
-import { isRoot, makeTar, makeTempRoot } from './helpers.js';
+import { isRoot, makeTar, makeTempRoot, openTestDriver } from './helpers.js';
 
 const id = (n: number) => n.toString(16).padStart(63, '0') + 'e';
 
@@ -15,13 +15,7 @@ describe.skipIf(!isRoot)('overlay staged applies (staging area)', () => {
   let driver: OverlayDriver;
   beforeEach(async () => {
     root = await makeTempRoot();
-    driver = await OverlayDriver.open({
-      home: path.join(root.dir, 'g', 'overlay'),
-      runHome: path.join(root.dir, 'r', 'overlay'),
-      options: [],
-      uidMaps: [],
-      gidMaps: [],
-    });
+    driver = await openTestDriver(root.dir);
   });
   afterEach(async () => {
     await driver.cleanup().catch(() => undefined);

@@ -69,11 +69,12 @@ async function checkContents(layer: StoredLayer, driver: Driver, layerDir: strin
   if (!exists) return undefined; // nothing recorded to compare with (create-layer, container layers)
   // Loaded here: only a content check needs hashing and tar-split replay.
   const { createHash } = await import('node:crypto');
-  const { assembleFromTarSplit } = await import('@cs/archive');
+  // The same calling-thread replay as diff (no worker start per layer checked).
+  const { replayTarSplit } = await import('@cs/archive');
   const hash = createHash(layer.uncompressedDigest.split(':')[0] ?? 'sha256');
   let size = 0;
   try {
-    const stream = assembleFromTarSplit(createReadStream(file), await driver.layerFileDirs(layer.id));
+    const stream = replayTarSplit(createReadStream(file), await driver.layerFileDirs(layer.id));
     for await (const chunk of stream as AsyncIterable<Uint8Array>) {
       hash.update(chunk);
       size += chunk.length;
