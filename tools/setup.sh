@@ -17,6 +17,8 @@ command -v hyperfine >/dev/null || need_apt+=(hyperfine)
 command -v script >/dev/null || need_apt+=(bsdutils)
 command -v unshare >/dev/null || need_apt+=(util-linux)
 command -v mkfs.xfs >/dev/null || need_apt+=(xfsprogs)
+# ISA-L: @cs/sys builds its fast gzip inflate against these headers (node:zlib is the fallback)
+[ -f /usr/include/isa-l/igzip_lib.h ] || need_apt+=(libisal-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   apt-get update -qq

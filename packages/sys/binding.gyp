@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "have_isal": "<!(test -f /usr/include/isa-l/igzip_lib.h && echo 1 || echo 0)"
+  },
   "targets": [
     {
       "target_name": "cs_sys",
@@ -17,12 +20,16 @@
         "src/native/op_dedupe.c",
         "src/native/op_crc64.c",
         "src/native/op_file.c",
+        "src/native/op_inflate.c",
         "src/native/crc64_iso.c",
         "src/native/constants.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=implicit-function-declaration", "-std=gnu11"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread", "-ldl"],
+      "conditions": [
+        ["have_isal==1", { "defines": ["CS_HAVE_ISAL"] }]
+      ]
     }
   ]
 }

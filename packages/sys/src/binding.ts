@@ -30,6 +30,15 @@ export interface DedupeResult {
   error?: Error & { code: string; errno: number };
 }
 
+/** An ISA-L inflate state (opaque). */
+export type GzipInflateHandle = { readonly __gzipInflate: unique symbol };
+/** One inflate call: input bytes used, output bytes written, and whether a gzip member ended (trailer checked). */
+export interface GzipInflateStep {
+  consumed: number;
+  produced: number;
+  memberEnd: boolean;
+}
+
 type Constants<K extends string> = Readonly<Record<K, number>>;
 
 /** The native module's exports (see src/native/). Times are bigint ns; null means "leave unchanged". */
@@ -125,6 +134,13 @@ export interface SysBinding {
    * (utimensat, not following) of an existing object `name` in `dirfd`, in that order, in one call.
    */
   setAttrsAtSync(dirfd: number, name: PathArg, attrs: Float64Array, xattrs?: ReadonlyArray<readonly [string, Uint8Array]> | null): void;
+
+  /** Whether gzip inflate through ISA-L is available (built with its headers, libisal.so.2 loadable). */
+  gzipInflateAvailable(): boolean;
+  /** Present only when the addon was built with ISA-L: see inflate.ts for the wrapper. */
+  gzipInflateCreate?(): GzipInflateHandle;
+  gzipInflate?(handle: GzipInflateHandle, input: Uint8Array, output: Uint8Array): Promise<GzipInflateStep>;
+  gzipInflateReset?(handle: GzipInflateHandle): void;
 
   setErrorClass(ctor: new (message: string) => Error): void;
 

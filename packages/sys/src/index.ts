@@ -5,7 +5,8 @@
 import { binding } from './binding.js';
 
 export { SysError, isSysError } from './errors.js';
-export type { PathArg, LockKind, LockHolder, OpenHow, SysBinding, DedupeDest, DedupeResult } from './binding.js';
+export type { PathArg, LockKind, LockHolder, OpenHow, SysBinding, DedupeDest, DedupeResult, GzipInflateStep } from './binding.js';
+export { GzipInflater, gzipInflateAvailable } from './inflate.js';
 export { FILE_ATTR, FILE_FLAG, fileAttrs } from './file.js';
 
 export const {

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { gzipInflateAvailable } from '@cs/sys';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError, type Compression, decompress, detectCompression } from '../../src/in/index.js';
 import { hasBinary } from './helpers.js';
 import { chunked, file, tar } from './tar-builder.js';
@@ -40,30 +42,64 @@ describe('detectCompression', () => {
   });
 });
 
+// gzip runs through ISA-L where @cs/sys has it (the default) or node:zlib: both must behave as Go's reader.
+describe.each([
+  ['ISA-L', 'isal', gzipInflateAvailable()],
+  ['node:zlib', 'zlib', true],
+] as const)('gzip through %s', (_name, engine, available) => {
+  beforeAll(() => {
+    process.env.CS_GZIP_INFLATE = engine;
+  });
+  afterAll(() => {
+    delete process.env.CS_GZIP_INFLATE;
+  });
+  it.skipIf(available)('is not available: the addon was built without the ISA-L headers', () => {
+    expect(existsSync('/usr/include/isa-l/igzip_lib.h')).toBe(false);
+  });
+  describe.runIf(available)('', () => {
+    it('gzip arriving one byte per read is still detected (spec §7.1 #11)', async () => {
+      const gz = gzipSync(sample);
+      const r = await unpack(gz, 1);
+      expect(r.compression).toBe('gzip');
+      expect(r.out.equals(sample)).toBe(true);
+      const two = await unpack(gz, 2);
+      expect(two.compression).toBe('gzip');
+    });
+
+    it('concatenates gzip members (§1.2)', async () => {
+      const r = await unpack(Buffer.concat([gzipSync(sample), gzipSync(Buffer.from('second'))]));
+      expect(r.out.equals(Buffer.concat([sample, Buffer.from('second')]))).toBe(true);
+    });
+
+    it('rejects junk after a gzip member and truncated gzip', async () => {
+      await expect(unpack(Buffer.concat([gzipSync(sample), randomBytes(100)]))).rejects.toMatchObject({ code: expect.stringMatching(/ERR_ARCHIVE_(CORRUPT_COMPRESSED|TRUNCATED)/) });
+      const gz = gzipSync(sample);
+      await expect(unpack(gz.subarray(0, gz.length - 20))).rejects.toMatchObject({ code: 'ERR_ARCHIVE_TRUNCATED' });
+      await expect(unpack(Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), randomBytes(200)]))).rejects.toBeInstanceOf(ArchiveError);
+      // zlib would silently drop these; Go reports an invalid header
+      await expect(unpack(Buffer.concat([gz, Buffer.alloc(10)]))).rejects.toMatchObject({ code: 'ERR_ARCHIVE_CORRUPT_COMPRESSED' });
+    });
+
+    it('rejects a wrong trailer checksum, and a bad header after a member', async () => {
+      const gz = gzipSync(sample);
+      const badCrc = Buffer.from(gz);
+      badCrc[badCrc.length - 6]! ^= 0xff;
+      await expect(unpack(badCrc)).rejects.toMatchObject({ code: 'ERR_ARCHIVE_CORRUPT_COMPRESSED' });
+      const badNext = Buffer.concat([gz, Buffer.from([0x1f, 0x8b, 0x09, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3])]);
+      await expect(unpack(badNext)).rejects.toMatchObject({ code: 'ERR_ARCHIVE_CORRUPT_COMPRESSED' });
+      await expect(unpack(Buffer.concat([gz, Buffer.from([0x1f])]))).rejects.toMatchObject({ code: 'ERR_ARCHIVE_TRUNCATED' });
+    });
+
+    it('inflates a large multi-piece layer the same way', async () => {
+      const big = randomBytes(3 << 20);
+      const data = Buffer.concat([big, Buffer.alloc(2 << 20, 7), big]);
+      const r = await unpack(gzipSync(data, { level: 1 }), 100_000);
+      expect(r.out.equals(data)).toBe(true);
+    });
+  });
+});
+
 describe('decompress', () => {
-  it('gzip arriving one byte per read is still detected (spec §7.1 #11)', async () => {
-    const gz = gzipSync(sample);
-    const r = await unpack(gz, 1);
-    expect(r.compression).toBe('gzip');
-    expect(r.out.equals(sample)).toBe(true);
-    const two = await unpack(gz, 2);
-    expect(two.compression).toBe('gzip');
-  });
-
-  it('concatenates gzip members (§1.2)', async () => {
-    const r = await unpack(Buffer.concat([gzipSync(sample), gzipSync(Buffer.from('second'))]));
-    expect(r.out.equals(Buffer.concat([sample, Buffer.from('second')]))).toBe(true);
-  });
-
-  it('rejects junk after a gzip member and truncated gzip', async () => {
-    await expect(unpack(Buffer.concat([gzipSync(sample), randomBytes(100)]))).rejects.toMatchObject({ code: expect.stringMatching(/ERR_ARCHIVE_(CORRUPT_COMPRESSED|TRUNCATED)/) });
-    const gz = gzipSync(sample);
-    await expect(unpack(gz.subarray(0, gz.length - 20))).rejects.toMatchObject({ code: 'ERR_ARCHIVE_TRUNCATED' });
-    await expect(unpack(Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), randomBytes(200)]))).rejects.toBeInstanceOf(ArchiveError);
-    // zlib would silently drop these; Go reports an invalid header
-    await expect(unpack(Buffer.concat([gz, Buffer.alloc(10)]))).rejects.toMatchObject({ code: 'ERR_ARCHIVE_CORRUPT_COMPRESSED' });
-  });
-
   it('passes uncompressed and empty input through', async () => {
     expect((await unpack(sample)).compression).toBe('none');
     const empty = await unpack(Buffer.alloc(0));

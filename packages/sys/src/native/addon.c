@@ -25,6 +25,12 @@ static napi_status export_function(napi_env env, napi_value exports, const char 
   return s;
 }
 
+napi_status export_functions(napi_env env, napi_value exports, const named_fn_t *fns, size_t count) {
+  napi_status s = napi_ok;
+  for (size_t i = 0; s == napi_ok && i < count; i++) s = export_function(env, exports, fns[i].name, fns[i].cb, NULL);
+  return s;
+}
+
 static napi_value js_set_error_class(napi_env env, napi_callback_info info) {
   napi_value ctor;
   size_t argc = 1;
@@ -58,6 +64,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (s == napi_ok) s = export_function(env, exports, "crc64IsoUpdate", js_crc64_iso_update, NULL);
   if (s == napi_ok) s = export_function(env, exports, "setErrorClass", js_set_error_class, NULL);
   if (s == napi_ok) s = define_file_ops(env, exports);
+  if (s == napi_ok) s = define_inflate_ops(env, exports);
   if (s == napi_ok) s = define_constants(env, exports);
   if (s != napi_ok) {
     napi_throw_error(env, NULL, "@cs/sys: failed to initialise the native module");

@@ -327,20 +327,11 @@ static napi_value js_set_attrs_at(napi_env env, napi_callback_info info) {
 }
 
 napi_status define_file_ops(napi_env env, napi_value exports) {
-  static const struct {
-    const char *name;
-    napi_callback cb;
-  } fns[] = {
+  static const named_fn_t fns[] = {
     {"fileCreateAtSync", js_file_create_at},
     {"fileWriteSync", js_file_write},
     {"fileFinishSync", js_file_finish},
     {"setAttrsAtSync", js_set_attrs_at},
   };
-  napi_status s = napi_ok;
-  for (size_t i = 0; s == napi_ok && i < sizeof fns / sizeof fns[0]; i++) {
-    napi_value fn;
-    s = napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn);
-    if (s == napi_ok) s = napi_set_named_property(env, exports, fns[i].name, fn);
-  }
-  return s;
+  return export_functions(env, exports, fns, sizeof fns / sizeof fns[0]);
 }

@@ -95,6 +95,10 @@ extern const op_desc_t op_unlinkat, op_fchownat, op_fchmodat;
 extern const op_desc_t op_syncfs, op_fsync_dir;
 extern const op_desc_t op_fideduperange;
 
+/* addon.c: exports a table of plain functions */
+typedef struct { const char *name; napi_callback cb; } named_fn_t;
+napi_status export_functions(napi_env env, napi_value exports, const named_fn_t *fns, size_t count);
+
 /* constants.c */
 napi_status define_constants(napi_env env, napi_value exports);
 /* op_dev.c: makedev/major/minor are pure functions, exported directly */
@@ -105,5 +109,7 @@ napi_value js_minor(napi_env env, napi_callback_info info);
 napi_value js_crc64_iso_update(napi_env env, napi_callback_info info);
 /* op_file.c: one call per extracted file (create + write + owner/xattrs/mode/times + close) */
 napi_status define_file_ops(napi_env env, napi_value exports);
+/* op_inflate.c: gzip inflate through ISA-L when present (dlopen on first use) */
+napi_status define_inflate_ops(napi_env env, napi_value exports);
 
 #endif
