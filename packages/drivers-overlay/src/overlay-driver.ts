@@ -246,8 +246,22 @@ export class OverlayDriver implements Driver {
   }
 
   /** Every directory of the home except `l`, `staging`, `tempdirs` and our probe scratch dirs (HEAD's rule, §5.9). */
-  async listLayers(): Promise<string[]> {
-    const entries = await readdir(this.home, { withFileTypes: true });
+  listLayers(): Promise<string[]> {
+    return this.layersIn(this.home);
+  }
+
+  async listImageStoreLayers(): Promise<string[]> {
+    if (this.imageStoreHome === undefined) return [];
+    try {
+      return await this.layersIn(this.imageStoreHome);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return []; // created with the first image layer
+      throw err;
+    }
+  }
+
+  private async layersIn(home: string): Promise<string[]> {
+    const entries = await readdir(home, { withFileTypes: true });
     return entries
       .filter((e) => e.isDirectory() && !NOT_LAYERS.has(e.name) && !PROBE_DIR.test(e.name))
       .map((e) => e.name)

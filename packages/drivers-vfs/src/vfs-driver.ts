@@ -142,9 +142,18 @@ export class VfsDriver implements Driver {
     return (await this.layerDir(id)) !== undefined;
   }
 
-  async listLayers(): Promise<string[]> {
-    const entries = await readdir(this.layersDir, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  listLayers(): Promise<string[]> {
+    return layersIn(this.layersDir);
+  }
+
+  async listImageStoreLayers(): Promise<string[]> {
+    if (this.imageLayersDir === undefined) return [];
+    try {
+      return await layersIn(this.imageLayersDir);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return []; // created with the first image layer
+      throw err;
+    }
   }
 
   /** A vfs "mount" is the directory itself; only `ro` is accepted (and ignored), as in Go. */
@@ -213,4 +222,9 @@ async function isDir(p: string): Promise<boolean> {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
     throw err;
   }
+}
+
+async function layersIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }

@@ -50,8 +50,14 @@ export interface Driver {
   /** removes the layer's data; unmounts it first if it is mounted; a missing layer is not an error */
   remove(id: string): Promise<void>;
   exists(id: string): Promise<boolean>;
-  /** IDs of every layer directory the driver holds (upstream ListLayers), sorted */
+  /** IDs of every layer directory in the home (upstream ListLayers), sorted */
   listLayers(): Promise<string[]>;
+  /**
+   * IDs of the layer directories in the split image store's home (`imageStoreHome`), by
+   * listLayers' rules, sorted; [] when not split. Upstream ListLayers lists the home only, so
+   * storage-layers keeps using listLayers; gc and check use both.
+   */
+  listImageStoreLayers(): Promise<string[]>;
   /** mounts the layer and returns the path of its root filesystem */
   get(id: string, opts?: MountOpts): Promise<string>;
   /** unmounts the layer (no-op when not mounted) */
