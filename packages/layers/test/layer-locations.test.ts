@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import '@cs/drivers-vfs';
 import { openDriver, type Driver } from '@cs/drivers';
 import { LayerStore } from '../src/index.js';
-import { isRoot } from './helpers.js';
+import { chunksOf, isRoot, makeTar } from './helpers.js';
 
 const ids = async (file: string): Promise<string[]> => (JSON.parse(await readFile(file, 'utf8')) as Array<{ id: string }>).map((r) => r.id);
 const mtime = async (file: string): Promise<bigint> => (await stat(file, { bigint: true })).mtimeNs;
@@ -63,5 +63,25 @@ describe.skipIf(!isRoot)('layer record locations (HEAD: stable, split image stor
       [vol.id, true],
     ]);
     expect(await other.exists('shadow')).toBe(false);
+  });
+
+  it('check covers layers in the split image store: their driver data, replayed contents and big data', async () => {
+    const s = await open();
+    const { layer } = await s.put({ names: ['img'] }, chunksOf(await makeTar({ 'f.txt': 'original' }, root)));
+    const gone = await s.create({ names: ['gone'] });
+    await s.setBigData(gone.id, 'item', Buffer.from('v'));
+    const rw = await s.create({ parent: 'img', writeable: true });
+    expect(await s.check({ contents: true })).toEqual(new Map());
+    await writeFile(p('images', 'vfs', 'dir', layer.id, 'f.txt'), 'ORIGINAL'); // same size, other bytes
+    await rm(p('images', 'vfs', 'dir', gone.id), { recursive: true });
+    await rm(path.join(s.paths.layerDir, gone.id, 'item'));
+    const report = await s.check({ contents: true });
+    expect(report.get(layer.id)).toEqual([{ code: 'ERR_LAYER_CONTENT_UNREADABLE', message: `layer ${layer.id}: file integrity checksum failed` }]);
+    expect(report.get(gone.id)).toEqual([
+      { code: 'ERR_LAYER_DRIVER_DATA_MISSING', message: `layer ${gone.id}: layer is missing from the storage driver` },
+      { code: 'ERR_LAYER_DATA_MISSING', message: `layer ${gone.id}: data item "item": layer data item is missing` },
+    ]);
+    expect(report.has(rw.id)).toBe(false); // its copy in the graph root is intact
+    expect((await s.check()).has(layer.id)).toBe(false);
   });
 });

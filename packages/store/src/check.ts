@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Digester } from '@cs/ids';
+import type { LayerProblem } from '@cs/layers';
 import { bigDataPath } from '@cs/records';
-import { listDriverLayers } from './driver-layers.js';
+import { listOwnDriverLayers, removeDriverLayer } from './driver-layers.js';
 import type { Store } from './store.js';
 
 /** ID → error texts, per section of the `check` report (cli.md §3.1). */
@@ -21,7 +21,7 @@ export interface CheckOptions {
   quick?: boolean;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
+const CONTENT_PROBLEMS = new Set<LayerProblem['code']>(['ERR_LAYER_CONTENT_DIGEST', 'ERR_LAYER_CONTENT_SIZE', 'ERR_LAYER_CONTENT_UNREADABLE']);
 
 function add(section: Record<string, string[]>, id: string, text: string): void {
   (section[id] ??= []).push(text);
@@ -42,6 +42,9 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
   const layerStore = await store.layerStore();
   const driver = await store.driver();
   const layers = await store.layers();
+  // The tar-split of each layer replayed against the files in whichever home holds them (also
+  // when they changed since the import, which is what this looks for).
+  const contents = opts.quick ? new Map<string, LayerProblem[]>() : await layerStore.check({ contents: true });
   const byID = new Map(layers.map((l) => [l.id, l]));
   const images = await store.listImages();
   const containers = await store.listContainers();
@@ -66,16 +69,7 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
       add(section, layer.id, `layer ${layer.id}: layer is missing`);
       continue;
     }
-    if (!opts.quick && layer.uncompressedDigest !== '' && (await layerStore.diffSource(null, layer.id)) === 'tar-split') {
-      try {
-        const d = new Digester();
-        for await (const chunk of await layerStore.diff(null, layer.id, { compression: 'none' })) d.update(chunk as Uint8Array);
-        if (d.digest() !== layer.uncompressedDigest) add(section, layer.id, `layer ${layer.id}: layer content incorrect digest`);
-        else if (layer.uncompressedSize > 0 && d.size !== layer.uncompressedSize) add(section, layer.id, `layer ${layer.id}: layer content incorrect size`);
-      } catch (err) {
-        add(section, layer.id, `layer ${layer.id}: ${(err as Error).message}`);
-      }
-    }
+    for (const p of contents.get(layer.id) ?? []) if (CONTENT_PROBLEMS.has(p.code)) add(section, layer.id, p.message);
     if (!referenced.has(layer.id)) {
       const created = layer.created.isZero() ? null : layer.created.toDate().getTime();
       if (created === null || Date.now() - created >= maxAge) {
@@ -83,7 +77,7 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
       }
     }
   }
-  for (const id of await listDriverLayers(driver)) {
+  for (const id of await listOwnDriverLayers(driver)) {
     if (!byID.has(id)) add(report.layers, id, `layer ${id}: layer in lower level storage driver not accounted for`);
   }
 
@@ -159,41 +153,16 @@ export async function repairStore(store: Store, report: CheckReport, opts: { for
     });
   }
   const driver = await store.driver();
-  for (const id of driverOnly) await attempt(`deleting storage layer ${id}`, () => driver.remove(id));
+  // Under the layers write lock (both layers.lock files with a split image store), skipping IDs
+  // recorded since the check: a layer being created must keep its directory.
+  if (driverOnly.length > 0) {
+    await layerStore.withWriteLock(async () => {
+      const now = new Set((await layerStore.layers()).map((l) => l.id));
+      for (const id of driverOnly) if (!now.has(id)) await attempt(`deleting storage layer ${id}`, () => removeDriverLayer(driver, id));
+    });
+  }
   return errors;
 }
-
-/**
- * gc: image and container directories named like an ID without a record, and driver layers
- * without a layer record (with their tar-split file and data directory).
- */
-export async function garbageCollect(store: Store): Promise<void> {
-  const sweepDirs = async (dir: string, keep: Set<string>): Promise<void> => {
-    let names: string[];
-    try {
-      names = await fs.readdir(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) if (HEX64.test(name) && !keep.has(name)) await fs.rm(path.join(dir, name), { recursive: true, force: true });
-  };
-  for (const s of store.writableImageStores) await sweepDirs(s.dir, new Set((await s.list()).map((i) => i.id)));
-  const containers = new Set((await store.containers.list()).map((c) => c.id));
-  await sweepDirs(store.containers.dir, containers);
-  const layerStore = await store.layerStore();
-  const driver = await store.driver();
-  await layerStore.withWriteLock(async () => {
-    const known = new Set((await layerStore.layers()).map((l) => l.id));
-    for (const id of await listDriverLayers(driver)) {
-      if (known.has(id)) continue;
-      await driver.remove(id);
-      await fs.rm(path.join(layerStore.paths.layerDir, `${id}.tar-split.gz`), { force: true });
-      await fs.rm(path.join(layerStore.paths.layerDir, id), { recursive: true, force: true });
-    }
-  });
-}
-
-
 
 /** The writable image store holding the image (split image store: the image store or the graph root's). */
 async function storeHolding(store: Store, id: string): Promise<{ dir: string } | undefined> {

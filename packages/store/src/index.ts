@@ -27,7 +27,8 @@ export {
   InvalidOptionsError,
   ParentIsContainerError,
 } from './errors.js';
-export { checkStore, repairStore, garbageCollect, type CheckReport, type CheckOptions } from './check.js';
+export { checkStore, repairStore, type CheckReport, type CheckOptions } from './check.js';
+export { garbageCollect } from './gc.js';
 export { PartialImagesDisabledError, partialImagesEnabled } from './pull-options.js';
 
 // Re-exports of the lower packages' public types and errors.

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,4 +58,21 @@ export async function unmountUnder(dir: string): Promise<void> {
     .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(dir + '/')))
     .sort((a, b) => b.length - a.length);
   for (const p of points) await run('umount', ['-l', p]).catch(() => {});
+}
+
+/** Holds a POSIX (fcntl) write lock on `file` from another process, as Go would, until `release()`. */
+export async function holdLock(file: string): Promise<{ release: () => Promise<void> }> {
+  const py = 'import fcntl,sys\nf=open(sys.argv[1],"r+")\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint("locked",flush=True)\nsys.stdin.read()\n';
+  const child = spawn('python3', ['-c', py, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+  });
+  return {
+    release: async () => {
+      child.stdin.end();
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }

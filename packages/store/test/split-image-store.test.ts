@@ -1,29 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionsError, Store } from '../src/index.js';
-import { IS_ROOT, collect, makeTar, overlayUsable, streamOf, tempDir, unmountUnder } from './helpers.js';
+import { IS_ROOT, collect, holdLock, makeTar, overlayUsable, streamOf, tempDir, unmountUnder } from './helpers.js';
 
 const ids = async (file: string): Promise<string[]> => (JSON.parse(await readFile(file, 'utf8')) as Array<{ id: string }>).map((r) => r.id);
 const absent = (file: string) => expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
-
-/** Holds a POSIX (fcntl) write lock on `file` from another process, as Go would, until `release()`. */
-async function holdLock(file: string): Promise<{ release: () => Promise<void> }> {
-  const py = 'import fcntl,sys\nf=open(sys.argv[1],"r+")\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint("locked",flush=True)\nsys.stdin.read()\n';
-  const child = spawn('python3', ['-c', py, file], { stdio: ['pipe', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve());
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
-  });
-  return {
-    release: async () => {
-      child.stdin.end();
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 for (const drv of ['vfs', 'overlay']) {
   const usable = drv === 'vfs' ? IS_ROOT : await overlayUsable();
