@@ -5,7 +5,7 @@ import { Applier } from './applier.js';
 import { ByteSource } from './byte-source.js';
 import { type DecodedInput, decodeInput } from './decode.js';
 import { diskUsage } from './disk-usage.js';
-import { inputHasher } from './input-hasher.js';
+import { inputSizeOf } from './input-size.js';
 import { Root } from './root.js';
 import { TarReader } from './tar-reader.js';
 import { TarSplitWriter } from './tar-split-writer.js';
@@ -40,11 +40,10 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
   checkApplyOptions(opts);
   if (opts.signal?.aborted) throw new ArchiveError('ERR_ARCHIVE_ABORTED', 'apply aborted', { cause: opts.signal.reason });
   const root = Root.openSync(targetDir);
-  const hasher = inputHasher();
   let decoded: DecodedInput | undefined;
   const split = opts.recordTarSplit ? new TarSplitWriter() : undefined;
   try {
-    decoded = await decodeInput(input, hasher);
+    decoded = await decodeInput(input, inputSizeOf(input));
     const reader = new TarReader(new ByteSource(decoded.plain), split);
     const applier = new Applier(root, opts, reader, split);
     let slice = performance.now();
@@ -72,8 +71,7 @@ export async function applyTar(targetDir: string, input: AsyncIterable<Uint8Arra
     return result;
   } catch (err) {
     split?.abort();
-    if (decoded !== undefined) decoded.destroy();
-    else hasher.close();
+    decoded?.destroy();
     throw err;
   } finally {
     root.close();

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { decompressAs, peekHead } from './decompress.js';
 import type { Compression } from './detect.js';
-import { type HashedStream, type InputHasher, PLAIN, RAW } from './input-hasher.js';
+import { type HashedStream, type InputHasher, PLAIN, RAW, inputHasher } from './input-hasher.js';
 
 /** What the layer record keeps about the input stream (layer-diff.md §1.4). */
 export interface InputDigests {
@@ -38,10 +38,19 @@ async function* tap(src: AsyncIterable<Uint8Array>, hasher: InputHasher, stream:
  */
 const DECOMPRESSED_AHEAD = 8 << 20;
 
-/** Detects the compression of `input` and decompresses it, hashing the raw and the plain bytes as they pass. */
-export async function decodeInput(input: AsyncIterable<Uint8Array>, hasher: InputHasher): Promise<DecodedInput> {
+/** What a compressed layer is assumed to inflate to, per byte, when choosing where to hash. */
+const INFLATE_RATIO = 3;
+
+/**
+ * Detects the compression of `input` and decompresses it, hashing the raw and the plain bytes as
+ * they pass. `inputSize` (bytes of `input`, when known) picks where the hashing runs.
+ */
+export async function decodeInput(input: AsyncIterable<Uint8Array>, inputSize?: number): Promise<DecodedInput> {
   const raw = { bytes: 0 };
-  const { rest, compression } = await peekHead(tap(input, hasher, RAW, raw));
+  const head = await peekHead(input); // the head's chunks come again first from `rest`: hashed there
+  const compression = head.compression;
+  const hasher = inputHasher(inputSize === undefined ? undefined : compression === 'none' ? inputSize : inputSize * (1 + INFLATE_RATIO));
+  const rest = tap(head.rest, hasher, RAW, raw);
   if (compression === 'none') {
     return {
       compression,
@@ -54,7 +63,13 @@ export async function decodeInput(input: AsyncIterable<Uint8Array>, hasher: Inpu
       destroy: () => hasher.close(),
     };
   }
-  const stream: Readable = decompressAs(compression, rest, DECOMPRESSED_AHEAD);
+  let stream: Readable;
+  try {
+    stream = decompressAs(compression, rest, DECOMPRESSED_AHEAD);
+  } catch (err) {
+    hasher.close();
+    throw err;
+  }
   const plain = { bytes: 0 };
   return {
     compression,

@@ -6,5 +6,6 @@ export { type Compression, detectCompression, compressionCode } from './detect.j
 export { decompress, canDecompress } from './decompress.js';
 export type { ApplyOptions, ApplyResult } from './apply-options.js';
 export { applyTar } from './apply.js';
+export { INPUT_SIZE, withInputSize } from './input-size.js';
 export { readTarSplit, type TarSplitRecord } from './tar-split-reader.js';
 export { assembleFromTarSplit } from './tar-split-worker.js';

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyTar } from '../../src/in/index.js';
-import { PLAIN, RAW, inputHasher } from '../../src/in/input-hasher.js';
+import { gzipSync } from 'node:zlib';
+import { applyTar, withInputSize } from '../../src/in/index.js';
+import { HASH_HERE_MAX, PLAIN, RAW, hashesHere, inputHasher } from '../../src/in/input-hasher.js';
+import { inputSizeOf } from '../../src/in/input-size.js';
 import { isRoot, skipNote, tempDirs } from './helpers.js';
 import { file, tar } from './tar-builder.js';
 
@@ -60,8 +62,53 @@ describe('input hashing beside the apply', () => {
   });
 });
 
+describe('where the input is hashed', () => {
+  afterEach(() => {
+    delete process.env.CS_ARCHIVE_APPLY_IN_PROCESS;
+  });
+
+  it('small inputs of known size on the calling thread, large or unknown ones on a worker', () => {
+    expect(hashesHere(0)).toBe(true);
+    expect(hashesHere(30 << 20)).toBe(true);
+    expect(hashesHere(HASH_HERE_MAX)).toBe(true);
+    expect(hashesHere(HASH_HERE_MAX + 1)).toBe(false);
+    expect(hashesHere(undefined)).toBe(false);
+    process.env.CS_ARCHIVE_APPLY_IN_PROCESS = '1';
+    expect(hashesHere(undefined)).toBe(true);
+    expect(hashesHere(HASH_HERE_MAX + 1)).toBe(true);
+  });
+
+  it('a size rides on the stream object; anything but a safe non-negative integer is no size', () => {
+    async function* gen(): AsyncGenerator<Buffer> {}
+    expect(inputSizeOf(gen())).toBeUndefined();
+    const g = gen();
+    expect(withInputSize(g, 1234)).toBe(g);
+    expect(inputSizeOf(g)).toBe(1234);
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) expect(inputSizeOf(withInputSize(gen(), bad))).toBeUndefined();
+    expect(inputSizeOf(Object.assign(gen(), { [Symbol.for('@cs/archive.inputSize')]: '12' }))).toBeUndefined();
+  });
+});
+
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
+
+describe.skipIf(skipNote(isRoot, 'apply tests need root'))('digests wherever they are computed', () => {
+  const members = Array.from({ length: 300 }, (_, i) => file(`d/f${i}`, randomBytes(i * 97)));
+  const t = tar(...members);
+  const gz = gzipSync(t);
+  async function* chunks(data: Buffer): AsyncGenerator<Buffer> {
+    for (let o = 0; o < data.length; o += 65536) yield data.subarray(o, o + 65536);
+  }
+  for (const [label, data] of [['plain', t], ['gzip', gz]] as const) {
+    it(`${label}: same digests, sizes and tar-split with the size hint (calling thread) as without (worker)`, async () => {
+      const hinted = await applyTar(await dirs.make(), withInputSize(chunks(data), data.length), { whiteouts: 'overlay', recordTarSplit: true });
+      const plain = await applyTar(await dirs.make(), chunks(data), { whiteouts: 'overlay', recordTarSplit: true });
+      expect(hinted.compressedDigest).toBe(`sha256:${hex(data)}`);
+      expect(hinted.uncompressedDigest).toBe(`sha256:${hex(t)}`);
+      expect(hinted).toEqual(plain);
+    });
+  }
+});
 
 describe.skipIf(skipNote(isRoot, 'apply tests need root'))('the caller keeps its event loop', () => {
   it('a long apply from memory gives timers their turns (time slices)', async () => {

@@ -1,0 +1,18 @@
+/**
+ * The size of an input stream, when its producer knows it (a regular file): set on the stream
+ * object under this registered symbol, it reaches applyTar through every layer in between
+ * (store, layer store, driver) untouched. Only a hint: where the digests are computed depends on it,
+ * never what they are.
+ */
+export const INPUT_SIZE: unique symbol = Symbol.for('@cs/archive.inputSize') as never;
+
+/** Marks `input` as `size` bytes long; returns it. */
+export function withInputSize<T extends object>(input: T, size: number): T {
+  Object.defineProperty(input, INPUT_SIZE, { value: size, configurable: true });
+  return input;
+}
+
+export function inputSizeOf(input: object): number | undefined {
+  const v = (input as { [INPUT_SIZE]?: unknown })[INPUT_SIZE];
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
