@@ -1,3 +1,4 @@
+import { chownSync, mkdirSync } from 'node:fs';
 import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -46,9 +47,11 @@ export class VfsDriver implements Driver {
     const options = parseVfsOptions(init.options);
     const driver = new VfsDriver(init, options);
     const root = hostRootIds(init.uidMaps, init.gidMaps);
-    await mkdir(driver.layersDir, { recursive: true, mode: 0o700 });
-    await chown(driver.home, root.uid, root.gid);
-    await chown(driver.layersDir, root.uid, root.gid);
+    // Sync: every command opens the driver, and three syscalls cost less than starting the
+    // thread pool and a round trip each (and spare a listing loading node:fs/promises).
+    mkdirSync(driver.layersDir, { recursive: true, mode: 0o700 });
+    chownSync(driver.home, root.uid, root.gid);
+    chownSync(driver.layersDir, root.uid, root.gid);
     return driver;
   }
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface MountEntry {
@@ -35,8 +35,13 @@ export function parseMountInfo(text: string): MountEntry[] {
   return out;
 }
 
+/**
+ * Sync: the kernel generates the file in memory, so the read never waits on a disk, and mount,
+ * unmount and store open ask for it on their start-up path, where a thread-pool round trip per
+ * read (and starting the pool) costs more than the read.
+ */
 export async function readMountTable(): Promise<MountEntry[]> {
-  return parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8'));
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
 /** The topmost mount at exactly this path, or undefined when the path is not a mount point. */

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ofdTryLock } from '@cs/sys';
 import { DriverError, isErrno } from './errors.js';
@@ -91,7 +91,9 @@ export class TempDir {
 export async function recoverStaleTempDirs(root: string): Promise<void> {
   let names: string[];
   try {
-    names = await fs.readdir(root);
+    // Sync: every store open lists these (usually missing or empty) dirs, and one syscall is
+    // cheaper than a thread-pool round trip; only stale entries take the async path below.
+    names = readdirSync(root);
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return;
     throw err;

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT_GRAPH_ROOT, ROOT_RUN_ROOT, parseIDMapString, type StoreOptions } from '../options.js';
 import { loadStorageConf, type StorageConf } from './storage-conf.js';
@@ -17,10 +17,11 @@ export interface DefaultsContext {
 export const SYSTEM_CONF = '/etc/containers/storage.conf';
 export const DEFAULT_CONF = '/usr/share/containers/storage.conf';
 
-async function exists(file: string): Promise<boolean> {
+// Start-up lookups are single sync syscalls: every command opens the store through them, and
+// a thread-pool round trip each (plus starting the pool) costs more than the syscall.
+function exists(file: string): boolean {
   try {
-    await fs.stat(file);
-    return true;
+    return fs.statSync(file, { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false;
   }
@@ -36,7 +37,7 @@ function isRootless(ctx: Required<Pick<DefaultsContext, 'env' | 'uid'>> & Defaul
 
 /** The system-wide storage.conf that exists: /etc first, then /usr/share; null when neither. */
 async function systemConfPath(candidates: readonly string[] = [SYSTEM_CONF, DEFAULT_CONF]): Promise<string | null> {
-  for (const file of candidates) if (await exists(file)) return file;
+  for (const file of candidates) if (exists(file)) return file;
   return null;
 }
 
@@ -55,8 +56,8 @@ export async function storageConfPath(ctx: DefaultsContext = {}): Promise<{ file
   const xdg = env['XDG_CONFIG_HOME'];
   const userConf = xdg ? path.join(xdg, 'containers', 'storage.conf') : env['HOME'] ? path.join(env['HOME'], '.config', 'containers', 'storage.conf') : null;
   if (!rootless) {
-    if (xdg && (await exists(path.join(xdg, 'containers', 'storage.conf')))) return { file: path.join(xdg, 'containers', 'storage.conf'), userFile: true };
-  } else if (userConf !== null && (await exists(userConf))) {
+    if (xdg && exists(path.join(xdg, 'containers', 'storage.conf'))) return { file: path.join(xdg, 'containers', 'storage.conf'), userFile: true };
+  } else if (userConf !== null && exists(userConf)) {
     return { file: userConf, userFile: true };
   }
   const system = await systemConfPath(ctx.systemConfPaths);
@@ -68,7 +69,7 @@ async function expandPath(p: string, env: NodeJS.ProcessEnv, uid: number): Promi
   const vars: Record<string, string> = { ...(env as Record<string, string>), UID: String(uid) };
   const expanded = p.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string, b: string) => vars[a ?? b] ?? '');
   try {
-    return await fs.realpath(expanded);
+    return fs.realpathSync.native(expanded); // realpath(3), as fs.promises.realpath
   } catch {
     return expanded;
   }
@@ -80,7 +81,7 @@ async function rootlessRunRoot(env: NodeJS.ProcessEnv, uid: number): Promise<str
   if (xdg) return path.join(xdg, 'containers');
   const runUser = `/run/user/${uid}`;
   try {
-    const st = await fs.stat(runUser);
+    const st = fs.statSync(runUser);
     if (st.isDirectory() && st.uid === uid && (st.mode & 0o777) === 0o700) return path.join(runUser, 'containers');
   } catch {
     // fall through

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse as parseTOML, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 
@@ -49,7 +49,7 @@ function isTable(v: unknown): v is Table {
 export async function loadStorageConf(file: string): Promise<StorageConf> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // a small file read at start-up: no thread-pool round trips
   } catch (err) {
     throw new ConfigError(file, `reading the configuration: ${(err as Error).message}`, { cause: err });
   }
