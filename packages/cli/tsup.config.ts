@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build, defineConfig, type Options } from 'tsup';
-import { BUNDLE_FOOTER, bundleBanner, CACHE_GROUP_NAMES, TRAIN_ENV } from './src/bin/format.js';
+import { BUNDLE_FILE, BUNDLE_FOOTER, bundleBanner, bundleWithToEsmOnce, CACHE_GROUP_NAMES, TRAIN_ENV } from './src/bin/format.js';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -22,15 +22,20 @@ function patch(file: string, from: string | RegExp, to: string): { contents: str
 
 /**
  * The command bundle takes the libraries' built dist/ files, with two changes a script needs:
- * @cs/sys loads its addon relative to its own module URL, so there `import.meta.url` is the URL
- * the loader finds for the installed @cs/sys; and layers' top-level await of @cs/archive on
+ * @cs/sys loads its addon with createRequire(import.meta.url), which becomes the loader's
+ * __csSysRequire (src/bin/format.ts); and layers' top-level await of @cs/archive on
  * worker threads goes (the bundle's worker() entry loads @cs/archive itself).
  */
 const scriptPatches: EsbuildPlugin = {
   name: 'cs-script-patches',
   setup(b) {
     b.onResolve({ filter: /^@cs\/drivers-overlay\/mount-helper$/ }, () => ({ path: path.join(packages, 'drivers-overlay', 'dist', 'mount-helper.js') }));
-    b.onLoad({ filter: /[\\/]sys[\\/]dist[\\/]index\.js$/ }, (a) => patch(a.path, /\bimport\.meta\.url\b/g, '__csSysUrl'));
+    b.onLoad({ filter: /[\\/]sys[\\/]dist[\\/]index\.js$/ }, (a) => {
+      const out = patch(a.path, /^import \{ createRequire \} from "module";$([^]*)\bcreateRequire\(import\.meta\.url\)/m, '$1__csSysRequire');
+      // Any other import.meta.url would become the worker's URL.
+      if (out.contents.includes('import.meta')) throw new Error(`${a.path}: import.meta beside the addon's createRequire (the command bundle cannot map it)`);
+      return out;
+    });
     b.onLoad({ filter: /[\\/]layers[\\/]dist[\\/]index\.js$/ }, (a) => patch(a.path, /^if \(!isMainThread\) await import\("@cs\/archive"\);$/m, ''));
   },
 };
@@ -58,7 +63,7 @@ function bundleOptions(): Options {
     banner: { js: bundleBanner(randomUUID()) },
     footer: { js: BUNDLE_FOOTER },
     esbuildOptions(o) {
-      o.define = { ...o.define, 'import.meta.url': '__csWorkerUrl' };
+      o.define = { ...o.define, 'import.meta.url': '__csUrls.worker' };
       // A script has no import(): esbuild turns the lazy imports into require() of the bundled module.
       o.supported = { ...o.supported, 'dynamic-import': false };
       o.charset = 'ascii';
@@ -130,6 +135,8 @@ export default defineConfig(() => {
       async onSuccess() {
         writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
         await build(bundleOptions());
+        const bundle = path.join(outDir, BUNDLE_FILE);
+        writeFileSync(bundle, bundleWithToEsmOnce(readFileSync(bundle, 'latin1')), 'latin1');
         writeCodeCaches();
       },
     },

@@ -54,7 +54,7 @@ function cacheGroupOfWord(word: string | undefined): CacheGroup {
 }
 
 /** What the loader passes to the bundle's function; esbuild's CommonJS output uses the first five. */
-export const BUNDLE_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__csWorkerUrl', '__csSysUrl'] as const;
+export const BUNDLE_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', '__csUrls', '__csSysRequire', '__csToEsm'] as const;
 
 const ID_PREFIX = '/*cs-build:';
 const ID_LENGTH = 36; // a UUID
@@ -62,8 +62,10 @@ const ID_LENGTH = 36; // a UUID
 /**
  * The bundle starts with a per-build id, so a cache can never be applied to another build of
  * it (V8 itself only compares the source length), then opens the function the loader calls.
- * `import.meta.url` is __csWorkerUrl in the bundle, except in @cs/sys, where it is __csSysUrl
- * (the URL of its dist/index.js, beside which its addon is built).
+ * `import.meta.url` is `__csUrls.worker` in the bundle (made on first use: most commands never
+ * start a worker); @cs/sys's `createRequire(import.meta.url)` is __csSysRequire, which loads
+ * its addon from the installed @cs/sys without node:module and module resolution. __csToEsm
+ * wraps esbuild's __toESM helper (bundleWithToEsmOnce).
  */
 export function bundleBanner(buildId: string): string {
   if (buildId.length !== ID_LENGTH) throw new Error(`build id must have ${ID_LENGTH} characters`);
@@ -71,6 +73,26 @@ export function bundleBanner(buildId: string): string {
 }
 
 export const BUNDLE_FOOTER = '})';
+
+/**
+ * esbuild's __toESM helper as minified: every `import fs from 'node:fs'` (or `* as`) of a module
+ * calls it, and each call copies every property of the built-in module onto a new object.
+ */
+const TO_ESM_HELPER = /\bvar ([\w$]+)=\(([\w$]),([\w$]),([\w$])\)=>\(\4=\2!=null\?[\w$]+\([\w$]+\(\2\)\):\{\},[\w$]+\(\3\|\|!\2\|\|!\2\.__esModule\?/;
+
+/**
+ * The bundle text with its footer line (which maps to no source) also rebinding esbuild's
+ * __toESM helper to __csToEsm(helper), so a built-in module is copied once, not once per
+ * importing module (30 times for node:path). Throws when the helper is not found.
+ */
+export function bundleWithToEsmOnce(text: string): string {
+  const name = TO_ESM_HELPER.exec(text)?.[1];
+  if (name === undefined) throw new Error("the command bundle's build cannot find esbuild's __toESM helper");
+  const footer = `\n${BUNDLE_FOOTER}\n`;
+  const at = text.lastIndexOf(footer);
+  if (at < 0) throw new Error('the command bundle has no footer line');
+  return `${text.slice(0, at)}\n${name}=__csToEsm(${name});${BUNDLE_FOOTER}\n${text.slice(at + footer.length)}`;
+}
 
 /** The build id of a bundle's source text, or undefined if it does not start with one. */
 export function bundleBuildId(source: string): string | undefined {

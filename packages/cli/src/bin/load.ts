@@ -15,15 +15,19 @@ export interface BundleExports {
 
 type BundleFunction = (
   exports: object, require: (id: string) => unknown, module: { exports: object }, filename: string, dirname: string,
-  workerUrl: string, sysUrl: string,
+  urls: { readonly worker: string }, sysRequire: (relative: string) => unknown, toEsm: (helper: ToEsm) => ToEsm,
 ) => void;
 
 /**
  * Built-ins that bundled modules import at their top level but most commands never call (the
  * archive's tools and workers, hashing, …): loaded on first use. esbuild reads named imports
- * as properties of the module object at each use, so a proxy is enough.
+ * as properties of the module object at each use, so a proxy is enough. fs/promises (1.5 ms to
+ * load, with readline and fs watchers) is among them: store and driver opening make their few
+ * file-system calls synchronously, so a listing never loads it.
  */
-const LAZY_BUILTINS = new Set(['child_process', 'crypto', 'zlib', 'worker_threads', 'os', 'stream', 'stream/promises', 'timers/promises']);
+const LAZY_BUILTINS = new Set([
+  'child_process', 'crypto', 'fs/promises', 'zlib', 'worker_threads', 'os', 'stream', 'stream/promises', 'timers/promises',
+]);
 
 function lazyBuiltin(id: string): object {
   let mod: object | undefined;
@@ -39,8 +43,29 @@ function lazyBuiltin(id: string): object {
   });
 }
 
+/** What bundleRequire returned: the bundle requires only Node's built-in modules. */
+const builtins = new Set<unknown>();
+
 function bundleRequire(id: string): unknown {
-  return LAZY_BUILTINS.has(id.startsWith('node:') ? id.slice(5) : id) ? lazyBuiltin(id) : require(id);
+  const mod = LAZY_BUILTINS.has(id.startsWith('node:') ? id.slice(5) : id) ? lazyBuiltin(id) : require(id);
+  builtins.add(mod);
+  return mod;
+}
+
+type ToEsm = (mod: unknown, isNodeMode?: unknown) => unknown;
+
+/**
+ * esbuild's __toESM (format.ts bundleWithToEsmOnce), made once per built-in module: its result
+ * only has getters reading the module, so importers can share it.
+ */
+function toEsmOnce(toEsm: ToEsm): ToEsm {
+  const made = new Map<unknown, unknown>();
+  return (mod, isNodeMode) => {
+    if (!isNodeMode || !builtins.has(mod)) return toEsm(mod, isNodeMode);
+    let ns = made.get(mod);
+    if (ns === undefined) made.set(mod, (ns = toEsm(mod, isNodeMode)));
+    return ns;
+  };
 }
 
 /** @cs/sys is found as Node would (node_modules upwards); the bundle loads its addon from there. */
@@ -50,6 +75,16 @@ function sysPackageDir(): string {
     if (existsSync(candidate)) return candidate;
     if (dir === path.dirname(dir)) throw new Error('cannot find the @cs/sys package');
   }
+}
+
+/**
+ * @cs/sys's `createRequire(import.meta.url)(relative)`, for its addon: what require() does for a
+ * `.node` file (process.dlopen), without loading node:module or resolving a package.
+ */
+function sysRequire(relative: string): unknown {
+  const addon = { exports: {} };
+  process.dlopen(addon, path.resolve(sysPackageDir(), 'dist', relative));
+  return addon.exports;
 }
 
 function readCache(file: string, buildId: string): Buffer | undefined {
@@ -86,9 +121,13 @@ export function loadBundle(group: CacheGroup | null): Loaded {
   const script = new Script(source, { filename: file, cachedData });
   const fn = script.runInThisContext() as BundleFunction;
   const module = { exports: {} as BundleExports };
-  const workerUrl = pathToFileURL(path.join(__dirname, WORKER_FILE)).href;
-  const sysUrl = pathToFileURL(path.join(sysPackageDir(), 'dist', 'index.js')).href;
-  fn(module.exports, bundleRequire, module, file, __dirname, workerUrl, sysUrl);
+  let workerUrl: string | undefined;
+  const urls = {
+    get worker(): string {
+      return (workerUrl ??= pathToFileURL(path.join(__dirname, WORKER_FILE)).href);
+    },
+  };
+  fn(module.exports, bundleRequire, module, file, __dirname, urls, sysRequire, toEsmOnce);
   return { exports: module.exports, script, buildId };
 }
 

@@ -106,16 +106,32 @@ export async function train(phase: string, dir: string): Promise<void> {
   const list = phase === 'cleanup' && process.getuid?.() === 0 ? ['vfs', 'overlay'] : drivers(dir);
   for (const driver of list) {
     const graph = path.join(dir, driver, 'root');
-    const store = ['--graph', graph, '--run', path.join(dir, driver, 'run'), '--storage-driver', driver];
+    const runRoot = path.join(dir, driver, 'run');
+    const store = ['--graph', graph, '--run', runRoot, '--storage-driver', driver];
     if (phase === 'cleanup') {
       await run([...store, 'shutdown', '--force'], new KeptOutput()).catch(() => 1);
       // The overlay home's private mount, if any.
       if (driver === 'overlay') await umount2(path.join(graph, driver), MNT.DETACH).catch(() => {});
       continue;
     }
+    // The first command of a phase finds its store through storage.conf, the rest through the
+    // global options, so the cache holds the code of both ways (storage.conf parsing and the
+    // configured defaults are a good part of a quick command).
+    const conf = path.join(dir, driver, 'storage.conf');
+    let viaConf = phase !== 'setup';
     const step: Step = async (...argv) => {
       const io = new KeptOutput();
-      const status = await run([...store, ...argv], io);
+      let status: number;
+      if (viaConf) {
+        viaConf = false;
+        writeFileSync(conf, `[storage]\ndriver = "${driver}"\ngraphroot = ${JSON.stringify(graph)}\nrunroot = ${JSON.stringify(runRoot)}\n`);
+        const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_STORAGE_CONF: conf };
+        delete env['STORAGE_DRIVER'];
+        delete env['STORAGE_OPTS'];
+        status = await run(argv, io, { env });
+      } else {
+        status = await run([...store, ...argv], io);
+      }
       if (status !== 0) throw new Error(`code cache training (${phase}, ${driver}): "${argv.join(' ')}" exited with ${status}: ${io.errors}`);
       return io.text.trim();
     };
