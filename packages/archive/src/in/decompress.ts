@@ -23,9 +23,10 @@ export async function peekHead(
   let have = 0;
   let ended = false;
   let compression: Compression | undefined;
+  // one chunk (the usual case) is its own head: no copy of the first MiB
+  const joined = (): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have));
   for (;;) {
-    const head = Buffer.concat(chunks, have);
-    compression = detectCompression(head, ended);
+    compression = detectCompression(joined(), ended);
     if (compression !== undefined && (have >= want || ended)) break;
     if (ended) break;
     const r = await it.next();
@@ -38,7 +39,7 @@ export async function peekHead(
     chunks.push(c);
     have += c.length;
   }
-  const head = Buffer.concat(chunks, have);
+  const head = joined();
   async function* rest(): AsyncGenerator<Uint8Array> {
     let done = ended;
     try {
