@@ -97,6 +97,11 @@ export async function run(argv: readonly string[], io: Output, opts: RunOptions 
   log.debug(`Driver Name: ${so.driver ?? ''}`);
   log.debug(`Driver Options: ${goList(so.driverOptions ?? [])}`);
 
+  const confMissing = missingExplicitConf(env);
+  if (confMissing !== undefined) {
+    io.out(`error initializing: ${confMissing}\n`);
+    return 1;
+  }
   const { Store } = await import('@cs/store');
   const records = await loadRecords();
   if (io instanceof ProcessOutput && io.encoder === null) io.encoder = records.encodeGoJSON;
@@ -116,6 +121,21 @@ export async function run(argv: readonly string[], io: Output, opts: RunOptions 
     return err instanceof CommandError ? err.status : 1;
   } finally {
     await store.close().catch(() => {});
+  }
+}
+
+/**
+ * Go checks $CONTAINERS_STORAGE_CONF whenever it opens a store, whatever the flags select: a file
+ * that cannot be stat'ed fails every command with `error initializing: stat <file>: <reason>`.
+ */
+function missingExplicitConf(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env['CONTAINERS_STORAGE_CONF'];
+  if (!file) return undefined;
+  try {
+    process.getBuiltinModule('node:fs').statSync(file);
+    return undefined;
+  } catch (err) {
+    return messageOf(err);
   }
 }
 

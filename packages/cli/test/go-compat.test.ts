@@ -115,6 +115,16 @@ describe.skipIf(!haveGo).each(DRIVERS)('mutations and shutdown: same output as G
       expect(t, args.join(' ')).toEqual(g);
     }
   });
+
+  it('a missing $CONTAINERS_STORAGE_CONF fails every command the same way, flags or not', async () => {
+    const missing = path.join(s.dir, 'no-such-storage.conf');
+    for (const args of [['layers'], ['version'], [...s.flags, 'layers']]) {
+      const g = await runBinary(GO_NAME, args, { env: { ...GO_ENV, CONTAINERS_STORAGE_CONF: missing } });
+      const t = await cs(args, { env: { ...process.env, CONTAINERS_STORAGE_CONF: missing } });
+      expect(t, args.join(' ')).toEqual(g);
+      expect(t.stdout).toBe(`error initializing: stat ${missing}: no such file or directory\n`);
+    }
+  });
 });
 
 // Lookups and their output formats do not depend on the driver (the driver-specific commands
