@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { ArchiveError } from '../common/errors.js';
 import { Crc64, crc64 } from '../common/crc64.js';
 import { cleanComponents, goCleanKey } from '../common/paths.js';
@@ -140,48 +140,63 @@ export function lineRecord(b: Buffer, start: number, end: number): TarSplitRecor
   return toRecord(b.toString('utf8', start, end));
 }
 
-/** Parses a gzip'd tar-split stream into records, one line at a time (bounded memory). */
-export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TarSplitRecord> {
-  const gz = createGunzip({ chunkSize: 256 * 1024 }); // fewer, larger pieces: the per-chunk stream overhead dominated
+/** The decompressed tar-split, up to 4 MiB ahead of the parser. */
+async function* tarSplitText(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Buffer> {
+  // Node's zlib streams pass stream options on (the ZlibOptions type just does not list them).
+  const gz = createGunzip({ chunkSize: 256 << 10, readableHighWaterMark: 4 << 20 } as ZlibOptions);
   const src = tarSplitGz instanceof Uint8Array ? Readable.from([tarSplitGz]) : Readable.from(tarSplitGz, { objectMode: false });
   src.on('error', (e) => gz.destroy(e));
   src.pipe(gz);
-  // Pieces of a line not yet ended. gunzip never rewrites a chunk it handed out, so views are safe.
-  let partial: Buffer[] = [];
   try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) {
-      let nl = chunk.indexOf(LF);
-      if (nl === -1) {
-        partial.push(chunk);
-        continue;
-      }
-      let start = 0;
-      if (partial.length > 0) {
-        partial.push(chunk.subarray(0, nl));
-        const line = Buffer.concat(partial);
-        partial = [];
-        const rec = lineRecord(line, 0, line.length);
-        if (rec !== undefined) yield rec;
-        start = nl + 1;
-        nl = chunk.indexOf(LF, start);
-      }
-      while (nl !== -1) {
-        const rec = lineRecord(chunk, start, nl);
-        if (rec !== undefined) yield rec;
-        start = nl + 1;
-        nl = chunk.indexOf(LF, start);
-      }
-      if (start < chunk.length) partial.push(chunk.subarray(start));
-    }
+    yield* gz as AsyncIterable<Buffer>;
   } catch (e) {
-    if (e instanceof ArchiveError) throw e;
     throw new ArchiveError('ERR_TARSPLIT_CORRUPT', `invalid tar-split stream: ${(e as Error).message}`, { cause: e });
+  } finally {
+    gz.destroy();
+  }
+}
+
+/** Appends the records of the complete lines in `chunk` to `recs`; `partial` carries a line on. */
+function parseLines(chunk: Buffer, partial: Buffer[], recs: TarSplitRecord[]): void {
+  let start = 0;
+  let nl = chunk.indexOf(LF);
+  if (partial.length > 0 && nl !== -1) {
+    partial.push(chunk.subarray(0, nl));
+    const line = Buffer.concat(partial);
+    partial.length = 0;
+    const rec = lineRecord(line, 0, line.length);
+    if (rec !== undefined) recs.push(rec);
+    start = nl + 1;
+    nl = chunk.indexOf(LF, start);
+  }
+  while (nl !== -1) {
+    const rec = lineRecord(chunk, start, nl);
+    if (rec !== undefined) recs.push(rec);
+    start = nl + 1;
+    nl = chunk.indexOf(LF, start);
+  }
+  // gunzip never writes to a chunk it handed out: a view is safe to keep
+  if (start < chunk.length) partial.push(chunk.subarray(start));
+}
+
+/** The records of a gzip'd tar-split stream, a text chunk's worth at a time (no await per record). */
+export async function* recordBatches(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TarSplitRecord[]> {
+  const partial: Buffer[] = [];
+  for await (const chunk of tarSplitText(tarSplitGz)) {
+    const recs: TarSplitRecord[] = [];
+    parseLines(chunk, partial, recs);
+    yield recs;
   }
   if (partial.length > 0) {
-    const line = Buffer.concat(partial);
-    const rec = lineRecord(line, 0, line.length);
-    if (rec !== undefined) yield rec;
+    const recs: TarSplitRecord[] = [];
+    parseLines(Buffer.from([LF]), partial, recs); // a last line without its newline
+    yield recs;
   }
+}
+
+/** Parses a gzip'd tar-split stream into records, one at a time (bounded memory). */
+export async function* readTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TarSplitRecord> {
+  for await (const recs of recordBatches(tarSplitGz)) yield* recs;
 }
 
 /** Opens a member's file in the first dir that has it (in-root lookup, final component not followed). */
@@ -201,109 +216,7 @@ export function openMember(roots: Root[], name: Buffer): number {
   throw last ?? new Error('no file directories');
 }
 
-/** Files up to this size are read whole, several at once, ahead of the output. */
-const SMALL_FILE = 1 << 20;
-const READ_AHEAD = 16;
-
-type Job =
-  | { kind: 'raw'; data: Buffer }
-  | { kind: 'small'; name: Buffer; size: number; crc: Buffer | null; content: Promise<Buffer> }
-  | { kind: 'big'; name: Buffer; size: number; crc: Buffer | null };
-
-async function readSmall(roots: Root[], name: Buffer, size: number): Promise<Buffer> {
-  const fd = openMember(roots, name);
-  try {
-    const buf = Buffer.allocUnsafe(size);
-    let have = 0;
-    while (have < size) {
-      const n = await fsx.read(fd, buf, have, size - have, have);
-      if (n === 0) break;
-      have += n;
-    }
-    return have === size ? buf : buf.subarray(0, have);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export function checksumError(name: Buffer): ArchiveError {
   const shown = name.toString('utf8');
   return new ArchiveError('ERR_TARSPLIT_CHECKSUM', `file integrity checksum failed for ${JSON.stringify(shown)}`, { entry: shown });
 }
-
-async function* streamBig(roots: Root[], job: { name: Buffer; size: number; crc: Buffer | null }): AsyncGenerator<Buffer> {
-  const fd = openMember(roots, job.name);
-  try {
-    const crc = new Crc64();
-    let left = job.size;
-    while (left > 0) {
-      const buf = Buffer.allocUnsafe(Math.min(SMALL_FILE, left)); // fresh: the consumer may keep it
-      const n = await fsx.read(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const piece = n === buf.length ? buf : buf.subarray(0, n);
-      crc.update(piece);
-      left -= n;
-      yield piece;
-    }
-    if (left > 0 || job.crc === null || !crc.digest().equals(job.crc)) throw checksumError(job.name);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export async function* assemble(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): AsyncGenerator<Buffer> {
-  const roots: Root[] = [];
-  const window: Job[] = [];
-  try {
-    for (const d of fileDirs) roots.push(await Root.open(d));
-    const seen = new Set<string>();
-    const records = readTarSplit(tarSplitGz)[Symbol.asyncIterator]();
-    let done = false;
-    let smallInFlight = 0;
-    for (;;) {
-      // Fill the window: small files are read ahead, concurrently, while earlier bytes go out.
-      while (!done && window.length < READ_AHEAD && !(window.length > 0 && window[window.length - 1]!.kind === 'big')) {
-        const r = await records.next();
-        if (r.done) {
-          done = true;
-          break;
-        }
-        const rec = r.value;
-        if (rec.type === 2) {
-          if (rec.payload !== null && rec.payload.length > 0) window.push({ kind: 'raw', data: rec.payload });
-          continue;
-        }
-        const name = rec.name ?? Buffer.alloc(0);
-        const key = goCleanKey(name);
-        if (seen.has(key)) throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${name.toString('utf8')}`);
-        seen.add(key);
-        if (rec.size === 0) continue;
-        if (rec.size <= SMALL_FILE && smallInFlight < READ_AHEAD) {
-          const content = readSmall(roots, name, rec.size);
-          content.catch(() => undefined); // reported when its turn comes
-          smallInFlight++;
-          window.push({ kind: 'small', name, size: rec.size, crc: rec.payload, content });
-        } else {
-          window.push({ kind: 'big', name, size: rec.size, crc: rec.payload });
-        }
-      }
-      const job = window.shift();
-      if (job === undefined) return;
-      if (job.kind === 'raw') {
-        yield job.data;
-      } else if (job.kind === 'small') {
-        smallInFlight--;
-        const data = await job.content;
-        if (job.crc === null || data.length !== job.size || !crc64(data).equals(job.crc)) throw checksumError(job.name);
-        yield data;
-      } else {
-        yield* streamBig(roots, job);
-      }
-      for (const r of roots) r.collect(); // directory fds are only used synchronously in openMember
-    }
-  } finally {
-    await Promise.allSettled(window.map((j) => (j.kind === 'small' ? j.content : undefined)));
-    for (const r of roots) r.close();
-  }
-}
-

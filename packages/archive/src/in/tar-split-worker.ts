@@ -1,20 +1,16 @@
-import { closeSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { ArchiveError } from '../common/errors.js';
-import { Crc64 } from '../common/crc64.js';
-import { goCleanKey } from '../common/paths.js';
+import { Assembler, replayTarSplit } from '../out/tar-split-replay.js';
 import { Root } from './root.js';
-import { assemble, checksumError, openMember, readTarSplit } from './tar-split-reader.js';
+import { recordBatches } from './tar-split-reader.js';
 import { type SerializedError, builtModuleURL, deserialize, serialize } from './worker-util.js';
 
 /**
- * Replay runs on a worker thread when loaded from dist/: there it reads the
- * layer's files with synchronous calls (tens of thousands of small files), and hands the
- * output back in ~1 MiB batches, at most CREDIT of them ahead of the consumer.
+ * The tar-split replay of out/tar-split-replay.ts on a worker thread, when loaded from dist/: the
+ * same assembler reads the layer's files with synchronous calls into ~1 MiB batches, handed back at
+ * most CREDIT ahead of the consumer. For library users who want the calling thread left free.
  */
 const MARK = 'csArchiveReplayWorker';
-const BATCH = 1 << 20;
 const CREDIT = 4;
 
 type FromWorker = { type: 'data'; data: Uint8Array; length: number } | { type: 'end' } | { type: 'error'; error: SerializedError };
@@ -28,64 +24,28 @@ async function runReplayWorker(): Promise<void> {
     credit++;
     wake?.();
   });
-  // Output is gathered straight into a transferable batch buffer: file data is read into it.
-  let out = new Uint8Array(BATCH);
-  let used = 0;
-  const flush = async (): Promise<void> => {
-    if (used === 0) return;
+  // The calling-thread replay's assembler fills each batch; batches own their memory and are transferred.
+  const send = async (batch: Buffer): Promise<void> => {
     while (credit === 0) await new Promise<void>((res) => (wake = res));
     credit--;
-    port.postMessage({ type: 'data', data: out, length: used } satisfies FromWorker, [out.buffer]);
-    out = new Uint8Array(BATCH);
-    used = 0;
-  };
-  const push = async (b: Uint8Array): Promise<void> => {
-    while (b.length > 0) {
-      if (used === BATCH) await flush();
-      const n = Math.min(BATCH - used, b.length);
-      out.set(b.subarray(0, n), used);
-      used += n;
-      b = b.subarray(n);
-    }
+    port.postMessage({ type: 'data', data: new Uint8Array(batch.buffer), length: batch.length } satisfies FromWorker, [batch.buffer as ArrayBuffer]);
   };
   const roots: Root[] = [];
+  let asm: Assembler | undefined;
   try {
     for (const d of fileDirs) roots.push(Root.openSync(d));
-    const seen = new Set<string>();
-    for await (const rec of readTarSplit(tarSplit)) {
-      if (rec.type === 2) {
-        if (rec.payload !== null && rec.payload.length > 0) await push(rec.payload);
-        continue;
-      }
-      const name = rec.name ?? Buffer.alloc(0);
-      const key = goCleanKey(name);
-      if (seen.has(key)) throw new ArchiveError('ERR_ARCHIVE_DUPLICATE_PATH', `duplicates of file paths not supported: ${name.toString('utf8')}`);
-      seen.add(key);
-      if (rec.size === 0) continue;
-      const fd = openMember(roots, name);
-      try {
-        const crc = new Crc64();
-        let left = rec.size;
-        while (left > 0) {
-          if (used === BATCH) await flush();
-          const n = readSync(fd, out, used, Math.min(BATCH - used, left), null);
-          if (n === 0) break;
-          crc.update(out.subarray(used, used + n));
-          used += n;
-          left -= n;
-        }
-        if (left > 0 || rec.payload === null || !crc.digest().equals(rec.payload)) throw checksumError(name);
-      } finally {
-        closeSync(fd);
-      }
-      for (const r of roots) r.collect();
+    asm = new Assembler(roots);
+    for await (const recs of recordBatches(tarSplit)) {
+      asm.feed(recs);
+      while (asm.fill()) await send(asm.take());
     }
-    await flush();
+    if (asm.used > 0) await send(asm.take());
     port.postMessage({ type: 'end' } satisfies FromWorker);
   } catch (e) {
-    await flush(); // the bytes before the failure are emitted first, as upstream does
+    if (asm !== undefined && asm.used > 0) await send(asm.take()); // the bytes before the failure go first, as upstream
     port.postMessage({ type: 'error', error: serialize(e) } satisfies FromWorker);
   } finally {
+    asm?.close();
     for (const r of roots) r.close();
   }
 }
@@ -134,5 +94,6 @@ async function* viaWorker(url: URL, tarSplitGz: AsyncIterable<Uint8Array> | Uint
  */
 export function assembleFromTarSplit(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array, fileDirs: string[]): Readable {
   const url = builtModuleURL(import.meta.url);
-  return Readable.from(url === undefined ? assemble(tarSplitGz, fileDirs) : viaWorker(url, tarSplitGz, fileDirs), { objectMode: false });
+  if (url === undefined) return replayTarSplit(tarSplitGz, fileDirs); // running from src/ (tests): no worker module
+  return Readable.from(viaWorker(url, tarSplitGz, fileDirs), { objectMode: false });
 }

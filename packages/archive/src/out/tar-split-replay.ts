@@ -1,7 +1,7 @@
 /**
  * `diff` of an unmodified layer: the original tar rebuilt from its tar-split and the layer's files
  * (layer-diff.md §5.6.4), on the calling thread. The tar-split text is gunzipped ahead on the
- * thread pool and parsed synchronously a chunk at a time; files are read with synchronous calls
+ * thread pool and parsed synchronously a chunk at a time (tar-split-reader.ts); files are read with synchronous calls
  * straight into 1 MiB output batches (a thread-pool round trip per small file cost more than the
  * read itself, and a worker thread ~50 ms to start). The event loop gets a turn at least every
  * few milliseconds (time-slice.ts).
@@ -10,16 +10,14 @@ import { closeSync, constants, readSync } from 'node:fs';
 import * as sys from '@cs/sys';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { ArchiveError } from '../common/errors.js';
 import { Crc64 } from '../common/crc64.js';
-import { goCleanKey } from '../common/paths.js';
+import { cleanComponents, goCleanKey } from '../common/paths.js';
 import { Root } from '../in/root.js';
-import { checksumError, lineRecord, openMember, type TarSplitRecord } from '../in/tar-split-reader.js';
+import { checksumError, openMember, recordBatches, type TarSplitRecord } from '../in/tar-split-reader.js';
 import { TimeSlicer } from './time-slice.js';
 
 const BATCH = 1 << 20;
-const LF = 0x0a;
 /** What a missing member in one of several dirs looks like: try the next dir. */
 const MISSING = new Set(['ENOENT', 'ENOTDIR']);
 const OPEN_MEMBER = {
@@ -28,6 +26,20 @@ const OPEN_MEMBER = {
   resolve: sys.RESOLVE.IN_ROOT | sys.RESOLVE.NO_MAGICLINKS,
 };
 
+const DOTDOT = Buffer.from('..');
+const SLASH = Buffer.from('/');
+
+/**
+ * A member name cleaned the way apply cleaned it (`..` pops a component, clamped at the root), so
+ * `a/../x` finds the `x` apply wrote even where no `a` exists; the kernel would need `a` to walk it.
+ */
+function lexicalName(name: Buffer): Buffer | string {
+  if (name.length === 0) return '.';
+  if (!name.includes(DOTDOT)) return name;
+  const parts = cleanComponents(name);
+  return parts.length === 0 ? '.' : Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [SLASH, p])));
+}
+
 /**
  * Opens a member's file in the first of `roots` that has it, with one openat2(RESOLVE_IN_ROOT)
  * per dir: the kernel walks the name with the same in-root rules as Root's component-by-component
@@ -35,10 +47,11 @@ const OPEN_MEMBER = {
  * a retry (EAGAIN: a rename raced the lookup) the lookup is left to Root.
  */
 function openInRoots(roots: Root[], name: Buffer): number {
+  const inRoot = lexicalName(name);
   let last: unknown;
   for (const root of roots) {
     try {
-      return sys.openat2Sync(root.fd, name.length === 0 ? '.' : name, OPEN_MEMBER);
+      return sys.openat2Sync(root.fd, inRoot, OPEN_MEMBER);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'EAGAIN') return openMember(roots, name);
@@ -49,66 +62,12 @@ function openInRoots(roots: Root[], name: Buffer): number {
   throw last ?? new Error('no file directories');
 }
 
-/** The decompressed tar-split, up to 4 MiB ahead of the parser. */
-async function* tarSplitText(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Buffer> {
-  // Node's zlib streams pass stream options on (the ZlibOptions type just does not list them).
-  const gz = createGunzip({ chunkSize: 256 << 10, readableHighWaterMark: 4 << 20 } as ZlibOptions);
-  const src = tarSplitGz instanceof Uint8Array ? Readable.from([tarSplitGz]) : Readable.from(tarSplitGz, { objectMode: false });
-  src.on('error', (e) => gz.destroy(e));
-  src.pipe(gz);
-  try {
-    yield* gz as AsyncIterable<Buffer>;
-  } catch (e) {
-    throw new ArchiveError('ERR_TARSPLIT_CORRUPT', `invalid tar-split stream: ${(e as Error).message}`, { cause: e });
-  } finally {
-    gz.destroy();
-  }
-}
-
-/** Appends the records of the complete lines in `chunk` to `recs`; `partial` carries a line on. */
-function parseLines(chunk: Buffer, partial: Buffer[], recs: TarSplitRecord[]): void {
-  let start = 0;
-  let nl = chunk.indexOf(LF);
-  if (partial.length > 0 && nl !== -1) {
-    partial.push(chunk.subarray(0, nl));
-    const line = Buffer.concat(partial);
-    partial.length = 0;
-    const rec = lineRecord(line, 0, line.length);
-    if (rec !== undefined) recs.push(rec);
-    start = nl + 1;
-    nl = chunk.indexOf(LF, start);
-  }
-  while (nl !== -1) {
-    const rec = lineRecord(chunk, start, nl);
-    if (rec !== undefined) recs.push(rec);
-    start = nl + 1;
-    nl = chunk.indexOf(LF, start);
-  }
-  // gunzip never writes to a chunk it handed out: a view is safe to keep
-  if (start < chunk.length) partial.push(chunk.subarray(start));
-}
-
-/** The records, a text chunk's worth at a time (no await per record). */
-async function* recordBatches(tarSplitGz: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TarSplitRecord[]> {
-  const partial: Buffer[] = [];
-  for await (const chunk of tarSplitText(tarSplitGz)) {
-    const recs: TarSplitRecord[] = [];
-    parseLines(chunk, partial, recs);
-    yield recs;
-  }
-  if (partial.length > 0) {
-    const recs: TarSplitRecord[] = [];
-    parseLines(Buffer.from([LF]), partial, recs); // a last line without its newline
-    yield recs;
-  }
-}
-
 /**
  * Turns records into output batches, synchronously. The per-record work lives in this plain
  * method rather than in the async generator: V8 optimizes a loop in a method, while a generator
  * body that runs once stays in baseline code (measured ~2x slower for the whole replay).
  */
-class Assembler {
+export class Assembler {
   out = Buffer.allocUnsafeSlow(BATCH);
   used = 0;
   #recs: TarSplitRecord[] = [];

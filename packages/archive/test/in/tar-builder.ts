@@ -103,7 +103,7 @@ export function tar(...members: HeaderSpec[]): Buffer {
   return Buffer.concat([...members.map(member), EOA]);
 }
 
-export const file = (name: string, data = '', extra: Partial<HeaderSpec> = {}): HeaderSpec => ({ name, data, ...extra });
+export const file = (name: string, data: Buffer | string = '', extra: Partial<HeaderSpec> = {}): HeaderSpec => ({ name, data, ...extra });
 export const dir = (name: string, extra: Partial<HeaderSpec> = {}): HeaderSpec => ({ name, type: '5', ...extra });
 export const symlink = (name: string, target: string, extra: Partial<HeaderSpec> = {}): HeaderSpec => ({ name, type: '2', linkname: target, mode: 0o777, ...extra });
 export const hardlink = (name: string, target: string, extra: Partial<HeaderSpec> = {}): HeaderSpec => ({ name, type: '1', linkname: target, ...extra });
