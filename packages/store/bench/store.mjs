@@ -54,7 +54,8 @@ async function timeOurPut(file) {
     const store = await openStore(dir);
     try {
       const t = performance.now();
-      await store.putLayer({}, createReadStream(file));
+      // 1 MiB reads, as the CLI's --file: with fs's 64 KiB default a 50 MB gzip layer costs ~0.2 s more
+      await store.putLayer({}, createReadStream(file, { highWaterMark: 1 << 20 }));
       return (performance.now() - t) / 1000;
     } finally {
       await store.close();

@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { applyTar, withInputSize } from '../../src/in/index.js';
@@ -86,6 +89,17 @@ describe('where the input is hashed', () => {
     expect(inputSizeOf(g)).toBe(1234);
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) expect(inputSizeOf(withInputSize(gen(), bad))).toBeUndefined();
     expect(inputSizeOf(Object.assign(gen(), { [Symbol.for('@cs/archive.inputSize')]: '12' }))).toBeUndefined();
+  });
+
+  it('an fs.ReadStream of a regular file states its size; of anything else, none', async () => {
+    const dir = await dirs.make();
+    const f = join(dir, 'layer.tar');
+    await writeFile(f, Buffer.alloc(5000));
+    const streams = [createReadStream(f), createReadStream('/dev/null'), createReadStream(join(dir, 'missing'))];
+    for (const s of streams) s.on('error', () => undefined);
+    expect(streams.map((s) => inputSizeOf(s))).toEqual([5000, undefined, undefined]);
+    expect(inputSizeOf(withInputSize(createReadStream(f), 7))).toBe(7); // a stated size wins
+    for (const s of streams) s.destroy();
   });
 });
 
