@@ -73,6 +73,12 @@ describe('gzip inflate (ISA-L)', () => {
       await expect(inflateAll(random.subarray(0, random.length - 3), 1 << 20, 1 << 20)).rejects.toMatchObject({ code: 'TRUNCATED' });
     });
 
+    it('keeps separate states apart when several inflate at once on the pool', async () => {
+      const inputs = [members, Buffer.concat([random, text]), Buffer.concat([text, text, random])];
+      const outs = await Promise.all(inputs.map((gz) => inflateAll(gz, 4096, 65536)));
+      outs.forEach((out, i) => expect(out.equals(gunzipSync(inputs[i]!))).toBe(true));
+    });
+
     it('refuses a second call on the same state while one runs', async () => {
       const inf = new GzipInflater();
       const first = inf.inflate(random, Buffer.alloc(1 << 20));

@@ -125,15 +125,24 @@ int arg_dirfd(napi_env env, napi_value v, const char *what, int *out) {
   return 0;
 }
 
-int arg_bytes(napi_env env, napi_value v, const char *what, unsigned char **out, size_t *len) {
+int arg_bytes_view(napi_env env, napi_value v, const char *what, unsigned char **data, size_t *len) {
   bool is_typed = false;
   napi_typedarray_type tt;
-  void *data;
+  void *p;
   size_t n;
   if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, v, &tt, &n, &data, NULL, NULL) != napi_ok || tt != napi_uint8_array) {
+      napi_get_typedarray_info(env, v, &tt, &n, &p, NULL, NULL) != napi_ok || tt != napi_uint8_array) {
     return throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The \"%s\" argument must be an instance of Buffer or Uint8Array", what);
   }
+  *data = p;
+  *len = n;
+  return 0;
+}
+
+int arg_bytes(napi_env env, napi_value v, const char *what, unsigned char **out, size_t *len) {
+  unsigned char *data;
+  size_t n;
+  if (arg_bytes_view(env, v, what, &data, &n) != 0) return -1;
   unsigned char *copy = malloc(n ? n : 1);
   if (!copy) return throw_type_error(env, "ERR_OUT_OF_MEMORY", "out of memory");
   if (n) memcpy(copy, data, n);

@@ -58,20 +58,10 @@ static int get_int(napi_env env, napi_value v, const char *what, int *out) {
 
 /* a Uint8Array/Buffer (or any typed array: its bytes); nullish gives an empty view when allowed */
 static int get_bytes(napi_env env, napi_value v, const char *what, bool nullable, bytes_t *out) {
-  bool is_typed = false;
   out->data = NULL;
   out->len = 0;
   if (nullable && is_nullish(env, v)) return 0;
-  napi_typedarray_type tt;
-  size_t n;
-  void *data;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, v, &tt, &n, &data, NULL, NULL) != napi_ok || tt != napi_uint8_array) {
-    return throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The \"%s\" argument must be an instance of Buffer or Uint8Array", what);
-  }
-  out->data = data;
-  out->len = n;
-  return 0;
+  return arg_bytes_view(env, v, what, (unsigned char **)&out->data, &out->len);
 }
 
 /* one path component (no '/', not empty), copied NUL-terminated into buf */

@@ -72,19 +72,6 @@ static inflater_t *get_inflater(napi_env env, napi_value v) {
   return data;
 }
 
-static int get_bytes(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type tt;
-  size_t n;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, v, &tt, &n, (void **)data, NULL, NULL) != napi_ok || tt != napi_uint8_array) {
-    throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The \"%s\" argument must be a Uint8Array or Buffer", what);
-    return -1;
-  }
-  *len = n;
-  return 0;
-}
-
 static void job_execute(napi_env env, void *data) {
   job_t *job = data;
   struct inflate_state *st = &job->inf->state;
@@ -197,7 +184,7 @@ static napi_value js_inflate(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_OUT_OF_MEMORY", "out of memory");
     return NULL;
   }
-  if (get_bytes(env, argv[1], "input", &job->in, &job->in_len) || get_bytes(env, argv[2], "output", &job->out, &job->out_len)) {
+  if (arg_bytes_view(env, argv[1], "input", &job->in, &job->in_len) || arg_bytes_view(env, argv[2], "output", &job->out, &job->out_len)) {
     free(job);
     return NULL;
   }

@@ -71,7 +71,9 @@ int arg_int(napi_env env, napi_value v, const char *what, int64_t min, int64_t m
 int arg_optional_int(napi_env env, napi_value v, const char *what, int64_t min, int64_t max, int64_t def, int64_t *out);
 int arg_fd(napi_env env, napi_value v, const char *what, int *out);
 int arg_dirfd(napi_env env, napi_value v, const char *what, int *out);
-int arg_bytes(napi_env env, napi_value v, const char *what, unsigned char **out, size_t *len);
+int arg_bytes(napi_env env, napi_value v, const char *what, unsigned char **out, size_t *len); /* a malloc'ed copy */
+/* the bytes where they lie (valid while the JS value is alive: a sync call, or held by a reference) */
+int arg_bytes_view(napi_env env, napi_value v, const char *what, unsigned char **data, size_t *len);
 int arg_time_ns(napi_env env, napi_value v, const char *what, struct timespec *out);
 int arg_lock_kind(napi_env env, napi_value v, short *out);
 int is_nullish(napi_env env, napi_value v);
