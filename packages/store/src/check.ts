@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LayerProblem } from '@cs/layers';
 import { bigDataPath } from '@cs/records';
-import { listOwnDriverLayers, removeDriverLayer } from './driver-layers.js';
+import { driverLayerRemover, listOwnDriverLayers } from './driver-layers.js';
 import type { Store } from './store.js';
 
 /** ID → error texts, per section of the `check` report (cli.md §3.1). */
@@ -158,7 +158,8 @@ export async function repairStore(store: Store, report: CheckReport, opts: { for
   if (driverOnly.length > 0) {
     await layerStore.withWriteLock(async () => {
       const now = new Set((await layerStore.layers()).map((l) => l.id));
-      for (const id of driverOnly) if (!now.has(id)) await attempt(`deleting storage layer ${id}`, () => removeDriverLayer(driver, id));
+      const removeLayer = await driverLayerRemover(driver);
+      for (const id of driverOnly) if (!now.has(id)) await attempt(`deleting storage layer ${id}`, () => removeLayer(id));
     });
   }
   return errors;

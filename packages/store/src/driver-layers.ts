@@ -15,10 +15,14 @@ export async function listOwnDriverLayers(driver: Driver): Promise<string[]> {
 }
 
 /**
- * Removes every own copy of a driver layer: remove() takes the home's copy first, so a stray
- * directory of the same ID in the split image store needs a second call.
+ * A remover of every own copy of a driver layer, for gc and repair: remove() takes the home's copy
+ * first, so an ID also present in the split image store's home (listed once, here) needs a second
+ * call, which is a no-op when that copy was the only one.
  */
-export async function removeDriverLayer(driver: Driver, id: string): Promise<void> {
-  await driver.remove(id);
-  if ((await driver.listImageStoreLayers()).includes(id)) await driver.remove(id);
+export async function driverLayerRemover(driver: Driver): Promise<(id: string) => Promise<void>> {
+  const inImageStore = new Set(await driver.listImageStoreLayers());
+  return async (id) => {
+    await driver.remove(id);
+    if (inImageStore.has(id)) await driver.remove(id);
+  };
 }

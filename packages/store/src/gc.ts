@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { listOwnDriverLayers, removeDriverLayer } from './driver-layers.js';
+import { driverLayerRemover, listOwnDriverLayers } from './driver-layers.js';
 import type { Store } from './store.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -40,9 +40,10 @@ export async function garbageCollect(store: Store): Promise<void> {
     const driver = await store.driver();
     await layerStore.withWriteLock(async () => {
       const known = new Set((await layerStore.layers()).map((l) => l.id));
+      const removeLayer = await driverLayerRemover(driver);
       for (const id of await listOwnDriverLayers(driver)) {
         if (known.has(id)) continue;
-        await removeDriverLayer(driver, id);
+        await removeLayer(id);
         await fs.rm(path.join(layerStore.paths.layerDir, `${id}.tar-split.gz`), { force: true });
         await fs.rm(path.join(layerStore.paths.layerDir, id), { recursive: true, force: true });
       }

@@ -289,6 +289,22 @@ for (const drv of drivers) {
       await expect(stat(orphan)).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
+    it('a gzip layer corrupt past its first MiBs fails typed and leaves no layer; the good one imports', async () => {
+      const { randomBytes } = await import('node:crypto');
+      const { gzipSync } = await import('node:zlib');
+      const tar = await makeTar(dir, { 'big/one': randomBytes(3 << 20).toString('hex'), 'big/two': randomBytes(1 << 20).toString('hex'), 'last': 'end' });
+      const gz = gzipSync(tar);
+      const bad = Buffer.from(gz);
+      bad[Math.floor(bad.length * 0.7)]! ^= 0xff; // several inflate pieces (and files) are applied before it
+      await expect(store.putLayer({ names: ['half'] }, streamOf(bad))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_ARCHIVE_(CORRUPT_COMPRESSED|TRUNCATED)$/) });
+      expect(await store.layers()).toEqual([]);
+      const homes = await (await import('node:fs/promises')).readdir(drv.name === 'vfs' ? path.join(dir, 'root', 'vfs', 'dir') : path.join(dir, 'root', 'overlay'));
+      expect(homes.filter((d) => /^[0-9a-f]{64}$/.test(d))).toEqual([]);
+      const { layer } = await store.putLayer({ names: ['whole'] }, streamOf(gz));
+      expect(layer.compressedSize).toBe(gz.length);
+      expect((await collect(await store.diff(null, layer.id, { compression: 'none' }))).equals(tar)).toBe(true);
+    });
+
     it('junk input to putLayer leaves no layer behind; junk applyDiff fails', async () => {
       const junk = Buffer.alloc(4096, 7);
       await expect(store.putLayer({ names: ['junk'] }, streamOf(junk))).rejects.toThrow();
