@@ -290,13 +290,15 @@ for (const drv of drivers) {
     });
 
     it('a gzip layer corrupt past its first MiBs fails typed and leaves no layer; the good one imports', async () => {
-      const { randomBytes } = await import('node:crypto');
+      const { createHash } = await import('node:crypto');
       const { gzipSync } = await import('node:zlib');
-      const tar = await makeTar(dir, { 'big/one': randomBytes(3 << 20).toString('hex'), 'big/two': randomBytes(1 << 20).toString('hex'), 'last': 'end' });
+      // Fixed pseudo-random text (a sha256 chain): the same bytes, so the same failure, every run.
+      const text = (n: number, seed: string) => Array.from({ length: n }, (_, i) => createHash('sha256').update(`${seed}${i}`).digest('hex')).join('');
+      const tar = await makeTar(dir, { 'big/one': text(96 << 10, 'one'), 'big/two': text(32 << 10, 'two'), 'last': 'end' });
       const gz = gzipSync(tar);
       const bad = Buffer.from(gz);
       bad[Math.floor(bad.length * 0.7)]! ^= 0xff; // several inflate pieces (and files) are applied before it
-      await expect(store.putLayer({ names: ['half'] }, streamOf(bad))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_ARCHIVE_(CORRUPT_COMPRESSED|TRUNCATED)$/) });
+      await expect(store.putLayer({ names: ['half'] }, streamOf(bad))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_ARCHIVE_/) }); // the bad deflate data, or the tar it garbles first
       expect(await store.layers()).toEqual([]);
       const homes = await (await import('node:fs/promises')).readdir(drv.name === 'vfs' ? path.join(dir, 'root', 'vfs', 'dir') : path.join(dir, 'root', 'overlay'));
       expect(homes.filter((d) => /^[0-9a-f]{64}$/.test(d))).toEqual([]);
